@@ -1,0 +1,709 @@
+"""The shared base estimator: validation of settings, initialisation and the
+training loops (minibatch sgd/adam and full-batch L-BFGS).
+
+The public estimators in ``_regressor.py`` and ``_classifier.py`` add only what
+differs between them: target validation and encoding, the loss, the score and
+the prediction methods.
+"""
+
+import time
+import warnings
+from abc import ABC, abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.optimize
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, is_classifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import Bunch, check_random_state, gen_batches
+from sklearn.utils._chunking import get_chunk_n_rows
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.optimize import _check_optimize_result
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
+
+from ._activations import HIDDEN_ACTIVATIONS
+from ._losses import OUTPUT_ACTIVATIONS
+from ._network import Network, ParameterLayout, forward
+from ._optimizers import OPTIMIZERS
+
+_STOCHASTIC_SOLVERS = ("sgd", "adam")
+
+# Fitted attributes that describe one training run; n_init keeps the best run.
+_RUN_STATE = (
+    "_params",
+    "n_iter_",
+    "t_",
+    "loss_",
+    "loss_curve_",
+    "best_loss_",
+    "validation_scores_",
+    "best_validation_score_",
+    "_no_improvement_count",
+    "_optimizer",
+)
+
+
+class BaseSquiggle(BaseEstimator, ABC):
+    """Base class of SquiggleRegressor and SquiggleClassifier (do not use)."""
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS)), list, tuple],
+        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "coefs_init": [list, None],
+        "intercepts_init": [list, None],
+        "trainable": [dict, None],
+        "n_init": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    @abstractmethod
+    def __init__(self, **params):
+        for name, value in params.items():
+            setattr(self, name, value)
+
+    # ------------------------------------------------------------------
+    # What each public estimator defines
+
+    @abstractmethod
+    def _validate_input(self, X, y, incremental, reset):
+        """Validate X and y; return X and y as a 2-D float array of X's dtype."""
+
+    @abstractmethod
+    def _loss_name(self):
+        """The loss key for the current target (after ``_validate_input``)."""
+
+    @abstractmethod
+    def _validation_score(self, output, y, sample_weight):
+        """Score of network outputs against encoded targets (early stopping)."""
+
+    def _check_sample_weight(self, sample_weight, X, y, incremental):
+        if sample_weight is None:
+            return None
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        )
+        if not np.isfinite(sample_weight).all():
+            raise ValueError("sample_weight must be finite (no NaN or inf).")
+        if not incremental and sample_weight.sum() <= 0:
+            raise ValueError("sample_weight must not be all zero.")
+        return sample_weight
+
+    # ------------------------------------------------------------------
+    # Settings derived from the parameters
+
+    def _hidden_sizes(self):
+        sizes = self.hidden_layer_sizes
+        if not hasattr(sizes, "__iter__"):
+            sizes = [sizes]
+        sizes = list(sizes)
+        if any(
+            not isinstance(s, Integral | np.integer) or isinstance(s, bool) or s <= 0
+            for s in sizes
+        ):
+            raise ValueError(
+                f"hidden_layer_sizes must hold positive integers, got {sizes}."
+            )
+        return [int(s) for s in sizes]
+
+    def _hidden_activations(self, n_hidden):
+        activation = self.activation
+        if isinstance(activation, str):
+            return [activation] * n_hidden
+        activation = list(activation)
+        if len(activation) != n_hidden:
+            raise ValueError(
+                f"activation has {len(activation)} entries but there are "
+                f"{n_hidden} hidden layers: give one name per hidden layer."
+            )
+        for name in activation:
+            if name not in HIDDEN_ACTIVATIONS:
+                raise ValueError(
+                    f"activation {name!r} is not one of {sorted(HIDDEN_ACTIVATIONS)}."
+                )
+        return activation
+
+    @property
+    def _hidden_activations_(self):
+        return self._hidden_activations(self.n_layers_ - 2)
+
+    def _layout(self):
+        return ParameterLayout(
+            [self.coefs_[0].shape[0]] + [b.shape[0] for b in self.intercepts_]
+        )
+
+    def _bind_params(self, params, layout):
+        """Make ``coefs_``/``intercepts_`` views of the flat vector ``params``."""
+        self._params = params
+        self.coefs_, self.intercepts_ = layout.views(params)
+
+    def _check_init_arrays(self, value, name, shapes):
+        if len(value) != len(shapes):
+            raise ValueError(
+                f"{name} has {len(value)} arrays but the network has "
+                f"{len(shapes)} layers of weights: expected shapes {shapes}."
+            )
+        for i, (array, shape) in enumerate(zip(value, shapes)):
+            got = np.shape(array)
+            if got != shape:
+                raise ValueError(
+                    f"{name}[{i}] has shape {got}; layer {i} expects shape {shape}."
+                )
+            if not np.isfinite(np.asarray(array, dtype=float)).all():
+                raise ValueError(f"{name}[{i}] holds NaN or infinite values.")
+
+    def _trainable_mask(self, layout):
+        """Flat boolean mask of the parameters that train, or None for all."""
+        if self.trainable is None:
+            return None
+        unknown = set(self.trainable) - {"coefs", "intercepts"}
+        if unknown:
+            raise ValueError(
+                f"trainable takes the keys 'coefs' and 'intercepts'; got {unknown}."
+            )
+        mask = np.ones(layout.n_params, dtype=bool)
+        for key, slices, shapes in (
+            ("coefs", layout.coef_slices, layout.coef_shapes),
+            ("intercepts", layout.intercept_slices, layout.intercept_shapes),
+        ):
+            entries = self.trainable.get(key)
+            if entries is None:
+                continue
+            if len(entries) != len(shapes):
+                raise ValueError(
+                    f"trainable[{key!r}] has {len(entries)} entries; the network "
+                    f"has {len(shapes)} layers of {key}."
+                )
+            for i, (entry, s, shape) in enumerate(zip(entries, slices, shapes)):
+                entry = np.asarray(entry)
+                if entry.dtype != bool:
+                    raise ValueError(
+                        f"trainable[{key!r}][{i}] must be a bool or a boolean mask."
+                    )
+                if entry.ndim and entry.shape != shape:
+                    raise ValueError(
+                        f"trainable[{key!r}][{i}] has shape {entry.shape}; layer "
+                        f"{i} expects a bool or a mask of shape {shape}."
+                    )
+                mask[s] = np.broadcast_to(entry, shape).ravel()
+        return None if mask.all() else mask
+
+    def _init_params(self, layout, dtype, rng):
+        """Initial flat parameters: given arrays, or Glorot-uniform draws.
+
+        Weights and biases of layer i are drawn uniformly from +-sqrt(6 /
+        (fan_in + fan_out)) (factor 2 for the logistic sigmoid), in
+        scikit-learn's order, so the same random_state gives the same start as
+        MLPRegressor/MLPClassifier.
+        """
+        acts = self._hidden_activations(len(layout.coef_shapes) - 1)
+        coefs, intercepts = [], []
+        for i, (fan_in, fan_out) in enumerate(layout.coef_shapes):
+            act = acts[min(i, len(acts) - 1)] if acts else "identity"
+            factor = 2.0 if act in ("logistic", "sigmoid") else 6.0
+            bound = np.sqrt(factor / (fan_in + fan_out))
+            coefs.append(rng.uniform(-bound, bound, (fan_in, fan_out)))
+            intercepts.append(rng.uniform(-bound, bound, fan_out))
+        if self.coefs_init is not None:
+            self._check_init_arrays(self.coefs_init, "coefs_init", layout.coef_shapes)
+            coefs = self.coefs_init
+        if self.intercepts_init is not None:
+            self._check_init_arrays(
+                self.intercepts_init, "intercepts_init", layout.intercept_shapes
+            )
+            intercepts = self.intercepts_init
+        return layout.pack(coefs, intercepts, dtype)
+
+    def _start_run(self, layout, dtype, rng):
+        """Reset the state of one training run from fresh initial weights."""
+        self._bind_params(self._init_params(layout, dtype, rng), layout)
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.loss_curve_ = []
+        self._no_improvement_count = 0
+        self._optimizer = None
+        if self.early_stopping and self.solver in _STOCHASTIC_SOLVERS:
+            self.validation_scores_ = []
+            self.best_validation_score_ = -np.inf
+            self.best_loss_ = None
+        else:
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+            self.best_loss_ = np.inf
+
+    # ------------------------------------------------------------------
+    # Fitting
+
+    def _fit(self, X, y, sample_weight=None, incremental=False):
+        hidden_sizes = self._hidden_sizes()
+        hidden_acts = self._hidden_activations(len(hidden_sizes))
+        first_pass = not hasattr(self, "coefs_") or (
+            not self.warm_start and not incremental
+        )
+        X, y = self._validate_input(X, y, incremental, reset=first_pass)
+        sample_weight = self._check_sample_weight(sample_weight, X, y, incremental)
+        if incremental and self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True.")
+
+        layer_units = [X.shape[1]] + hidden_sizes + [y.shape[1]]
+        layout = ParameterLayout(layer_units)
+        rng = check_random_state(self.random_state)
+        self.n_outputs_ = y.shape[1]
+        self.n_layers_ = len(layer_units)
+        loss = self._loss_name()
+        self.out_activation_ = OUTPUT_ACTIVATIONS[loss]
+        mask = self._trainable_mask(layout)
+
+        if first_pass:
+            n_init = self.n_init
+            if self.coefs_init is not None and self.intercepts_init is not None:
+                if n_init > 1:
+                    warnings.warn(
+                        "coefs_init and intercepts_init fix the starting point: "
+                        f"n_init={n_init} is ignored and one fit is run.",
+                        RuntimeWarning,
+                    )
+                n_init = 1
+            best = None
+            for _ in range(n_init):
+                self._start_run(layout, X.dtype, rng)
+                self._train(
+                    X,
+                    y,
+                    sample_weight,
+                    layout,
+                    hidden_acts,
+                    loss,
+                    mask,
+                    rng,
+                    incremental,
+                )
+                if best is None or self.loss_ < best["loss_"]:
+                    best = {name: getattr(self, name) for name in _RUN_STATE}
+            for name, value in best.items():
+                setattr(self, name, value)
+            self._bind_params(self._params, layout)
+        else:
+            expected = layout.coef_shapes
+            got = [c.shape for c in self.coefs_]
+            if got != expected:
+                raise ValueError(
+                    "The fitted network has layers of shapes "
+                    f"{got} but the data and hidden_layer_sizes ask for {expected}; "
+                    "set warm_start=False to fit a new network."
+                )
+            # Rebuild the flat vector: pickling or user edits may have split the
+            # views from it.
+            params = layout.pack(self.coefs_, self.intercepts_, X.dtype)
+            self._bind_params(params, layout)
+            self._train(
+                X, y, sample_weight, layout, hidden_acts, loss, mask, rng, incremental
+            )
+        if not np.isfinite(self._params).all():
+            raise ValueError(
+                "Solver produced non-finite parameter weights. The input data may"
+                " contain large values and need to be preprocessed."
+            )
+        return self
+
+    def _train(
+        self, X, y, sample_weight, layout, hidden_acts, loss, mask, rng, incremental
+    ):
+        if self.solver == "lbfgs":
+            self._fit_lbfgs(X, y, sample_weight, layout, hidden_acts, loss, mask)
+        else:
+            self._fit_stochastic(
+                X, y, sample_weight, layout, hidden_acts, loss, mask, rng, incremental
+            )
+
+    def _new_optimizer(self):
+        if self.solver == "sgd":
+            return OPTIMIZERS["sgd"](
+                self._params,
+                self.learning_rate_init,
+                self.learning_rate,
+                self.momentum,
+                self.nesterovs_momentum,
+                self.power_t,
+            )
+        return OPTIMIZERS["adam"](
+            self._params,
+            self.learning_rate_init,
+            self.beta_1,
+            self.beta_2,
+            self.epsilon,
+        )
+
+    def _fit_lbfgs(self, X, y, sample_weight, layout, hidden_acts, loss, mask):
+        params = self._params
+        net = Network(
+            layout, params, hidden_acts, loss, self.out_activation_, X.shape[0], mask
+        )
+        total_weight = X.shape[0] if sample_weight is None else sample_weight.sum()
+        l2 = self.alpha / total_weight
+        start = time.perf_counter()
+
+        def loss_grad(x):
+            params[:] = x
+            value = net.loss_grad(X, y, sample_weight, total_weight, l2)
+            # scipy may keep the returned gradient: hand it a copy, never the
+            # buffer the next evaluation overwrites.
+            return value, net.grad.astype(np.float64)
+
+        def callback(intermediate_result):
+            self.loss_curve_.append(float(intermediate_result.fun))
+            self._report(len(self.loss_curve_), start)
+
+        bounds = None
+        if mask is not None:
+            # Frozen entries are pinned by equal lower and upper bounds, so
+            # L-BFGS-B never moves them, whatever its line search does.
+            x = params.astype(np.float64)
+            bounds = [(v, v) if not m else (None, None) for v, m in zip(x, mask)]
+        result = scipy.optimize.minimize(
+            loss_grad,
+            params.astype(np.float64),
+            method="L-BFGS-B",
+            jac=True,
+            bounds=bounds,
+            callback=callback,
+            options={
+                "maxfun": self.max_fun,
+                "maxiter": self.max_iter,
+                "gtol": self.tol,
+            },
+        )
+        self.n_iter_ = _check_optimize_result("lbfgs", result, self.max_iter)
+        params[:] = result.x
+        self.loss_ = float(result.fun)
+        if self.loss_curve_:
+            self.best_loss_ = min(self.loss_curve_)
+        else:
+            self.best_loss_ = self.loss_
+
+    def _fit_stochastic(
+        self, X, y, sample_weight, layout, hidden_acts, loss, mask, rng, incremental
+    ):
+        params = self._params
+        # warm_start and partial_fit continue with the optimizer's state
+        # (momentum, Adam's moments and step count, the adaptive rate).
+        if (
+            not isinstance(self._optimizer, OPTIMIZERS[self.solver])
+            or self._optimizer._step.shape != params.shape
+            or self._optimizer._step.dtype != params.dtype
+        ):
+            self._optimizer = self._new_optimizer()
+        optimizer = self._optimizer
+
+        if self.early_stopping:
+            # Stratify single-output classification (not multilabel), as
+            # scikit-learn does.
+            stratify = y if is_classifier(self) and self._stratify_validation else None
+            train_idx, val_idx = train_test_split(
+                np.arange(X.shape[0]),
+                random_state=rng,
+                test_size=self.validation_fraction,
+                stratify=stratify,
+            )
+            if val_idx.shape[0] < 2:
+                raise ValueError(
+                    "The validation set is too small. Increase 'validation_fraction' "
+                    "or the size of your dataset."
+                )
+            X_val, y_val = X[val_idx], y[val_idx]
+            sw_val = None if sample_weight is None else sample_weight[val_idx]
+            X, y = X[train_idx], y[train_idx]
+            if sample_weight is not None:
+                sample_weight = sample_weight[train_idx]
+            self._best_params = params.copy()
+        else:
+            X_val = y_val = sw_val = None
+
+        n_samples = X.shape[0]
+        if self.batch_size == "auto":
+            batch_size = min(200, n_samples)
+        else:
+            if self.batch_size > n_samples:
+                warnings.warn(
+                    "Got `batch_size` less than 1 or larger than "
+                    "sample size. It is going to be clipped"
+                )
+            batch_size = int(np.clip(self.batch_size, 1, n_samples))
+
+        net = Network(
+            layout, params, hidden_acts, loss, self.out_activation_, batch_size, mask
+        )
+        # One objective for every solver and batch size:
+        #   J = sum_i s_i loss_i / S + alpha / (2 S) * ||W||^2,  S = sum_i s_i.
+        # A batch b estimates its data term without bias by dividing its weighted
+        # loss sum by |b| * S / n (the batch's share of the total weight on
+        # average), so a batch whose weights are all zero simply contributes no
+        # data gradient, and alpha means the same penalty as for lbfgs.
+        total_weight = (
+            n_samples if sample_weight is None else float(sample_weight.sum())
+        )
+        l2 = self.alpha / total_weight
+        if total_weight <= 0:
+            raise ValueError("sample_weight must not be all zero.")
+
+        # Shuffle once per epoch into reused buffers, so that every batch is a
+        # contiguous slice.
+        dense = not sp.issparse(X)
+        order = np.arange(n_samples)
+        X_epoch, y_epoch, sw_epoch = X, y, sample_weight
+        if self.shuffle:
+            X_epoch = np.empty_like(X) if dense else None
+            y_epoch = np.empty_like(y)
+            sw_epoch = None if sample_weight is None else np.empty_like(sample_weight)
+
+        if not incremental:
+            self.n_iter_ = 0
+        start = time.perf_counter()
+        try:
+            for _ in range(self.max_iter):
+                if self.shuffle:
+                    rng.shuffle(order)
+                    if dense:
+                        np.take(X, order, axis=0, out=X_epoch)
+                    else:
+                        X_epoch = X[order]
+                    np.take(y, order, axis=0, out=y_epoch)
+                    if sample_weight is not None:
+                        np.take(sample_weight, order, out=sw_epoch)
+
+                accumulated_loss = 0.0
+                for batch in gen_batches(n_samples, batch_size):
+                    size = batch.stop - batch.start
+                    sw_batch = None if sw_epoch is None else sw_epoch[batch]
+                    batch_loss = net.loss_grad(
+                        X_epoch[batch],
+                        y_epoch[batch],
+                        sw_batch,
+                        size * total_weight / n_samples,
+                        l2,
+                    )
+                    accumulated_loss += batch_loss * size
+                    optimizer.update_params(params, net.grad)
+
+                self.n_iter_ += 1
+                self.loss_ = accumulated_loss / n_samples
+                self.t_ += n_samples
+                self.loss_curve_.append(self.loss_)
+                self._report(self.n_iter_, start)
+
+                self._update_no_improvement_count(net, X_val, y_val, sw_val)
+                optimizer.iteration_ends(self.t_)
+
+                if self._no_improvement_count > self.n_iter_no_change:
+                    if self.early_stopping:
+                        msg = (
+                            "Validation score did not improve more than "
+                            f"tol={self.tol:f} for {self.n_iter_no_change} "
+                            "consecutive epochs."
+                        )
+                    else:
+                        msg = (
+                            f"Training loss did not improve more than tol={self.tol:f}"
+                            f" for {self.n_iter_no_change} consecutive epochs."
+                        )
+                    if optimizer.trigger_stopping(msg, self.verbose):
+                        break
+                    self._no_improvement_count = 0
+
+                if incremental:
+                    break
+                if self.n_iter_ == self.max_iter:
+                    warnings.warn(
+                        f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
+                        "reached and the optimization hasn't converged yet.",
+                        ConvergenceWarning,
+                    )
+        except KeyboardInterrupt:
+            warnings.warn("Training interrupted by user.")
+
+        if self.early_stopping:
+            params[:] = self._best_params
+            del self._best_params
+
+    def _update_no_improvement_count(self, net, X_val, y_val, sw_val):
+        if self.early_stopping:
+            scores = []
+            for batch in gen_batches(X_val.shape[0], net.activations[0].shape[0]):
+                scores.append(net.forward(X_val[batch]).copy())
+            score = self._validation_score(np.vstack(scores), y_val, sw_val)
+            self.validation_scores_.append(score)
+            if self.verbose:
+                print(f"Validation score: {score:f}")
+            if score < self.best_validation_score_ + self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if score > self.best_validation_score_:
+                self.best_validation_score_ = score
+                self._best_params[:] = self._params
+        else:
+            if self.loss_curve_[-1] > self.best_loss_ - self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if self.loss_curve_[-1] < self.best_loss_:
+                self.best_loss_ = self.loss_curve_[-1]
+
+    def _report(self, iteration, start):
+        if self.verbose:
+            print(
+                f"Iteration {iteration}, loss = {self.loss_curve_[-1]:.8f}, "
+                f"{time.perf_counter() - start:.3f}s"
+            )
+
+    # ------------------------------------------------------------------
+    # Prediction
+
+    def _forward_fast(self, X, check_input=True):
+        """Network output for X, computed in chunks that fit in
+        scikit-learn's ``working_memory``."""
+        if check_input:
+            X = validate_data(
+                self,
+                X,
+                accept_sparse=["csr", "csc"],
+                reset=False,
+                dtype=(np.float64, np.float32),
+            )
+        dtype = np.result_type(X.dtype, self.coefs_[0].dtype)
+        units = [b.shape[0] for b in self.intercepts_]
+        n = X.shape[0]
+        out = np.empty((n, units[-1]), dtype=dtype)
+        chunk = get_chunk_n_rows(
+            row_bytes=2 * sum(units) * dtype.itemsize, max_n_rows=n
+        )
+        chunk = max(1, min(chunk, n))
+        buffers = [np.empty((chunk, u), dtype=dtype) for u in units]
+        acts = self._hidden_activations_
+        for rows in gen_batches(n, chunk):
+            out[rows] = forward(
+                X[rows],
+                self.coefs_,
+                self.intercepts_,
+                acts,
+                self.out_activation_,
+                buffers,
+            )
+        return out
+
+    def decompose(self, X):
+        """Take the network apart along the way from ``X`` to the output.
+
+        This is the lesson's picture of a network as a squiggle-fitting
+        machine: each hidden unit bends a line (its pre-activation) with its
+        activation curve, the last layer scales each unit's curve by its
+        outgoing weight, adds them up and shifts the sum by the final bias.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        parts : :class:`~sklearn.utils.Bunch`
+            - ``pre_activations``: list with one (n_samples, units) array per
+              hidden layer: the x-axis coordinates fed to each unit's activation;
+            - ``activations``: the same after the activation (y-axis coordinates);
+            - ``contributions``: (n_samples, n_last_hidden_units, n_outputs),
+              each last-layer unit's curve scaled by its outgoing weight;
+            - ``intercept``: (n_outputs,), the final bias;
+            - ``output``: (n_samples, n_outputs), contributions summed over
+              units plus the intercept: the squiggle before the output
+              activation (for the regressor with squared error, ``predict``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sknn_squiggle import SquiggleRegressor
+        >>> X = np.array([[0.0], [0.5], [1.0]])
+        >>> reg = SquiggleRegressor(
+        ...     hidden_layer_sizes=(2,), activation="softplus", solver="lbfgs",
+        ...     random_state=0).fit(X, [0.0, 1.0, 0.0])
+        >>> parts = reg.decompose(X)
+        >>> parts.contributions.shape
+        (3, 2, 1)
+        >>> np.allclose(parts.contributions.sum(axis=1) + parts.intercept,
+        ...             parts.output)
+        True
+        """
+        check_is_fitted(self)
+        X = validate_data(
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            reset=False,
+            dtype=(np.float64, np.float32),
+        )
+        dtype = np.result_type(X.dtype, self.coefs_[0].dtype)
+        acts = self._hidden_activations_
+        n = X.shape[0]
+        units = [b.shape[0] for b in self.intercepts_]
+        buffers = [np.empty((n, u), dtype=dtype) for u in units]
+        pre = [np.empty((n, u), dtype=dtype) for u in units[:-1]]
+        # The identity output keeps the final pre-activation: the squiggle.
+        forward(X, self.coefs_, self.intercepts_, acts, "identity", buffers, pre)
+        last_hidden = buffers[-2] if len(units) > 1 else X
+        if sp.issparse(last_hidden):
+            last_hidden = last_hidden.toarray()
+        contributions = last_hidden[:, :, None] * self.coefs_[-1][None, :, :]
+        return Bunch(
+            pre_activations=pre,
+            activations=buffers[:-1],
+            contributions=contributions,
+            intercept=self.intercepts_[-1].copy(),
+            output=buffers[-1],
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    def _check_solver(self):
+        if self.solver not in _STOCHASTIC_SOLVERS:
+            raise AttributeError(
+                f"partial_fit is only available for stochastic optimizers. "
+                f"{self.solver!r} is not stochastic: lbfgs always trains on the "
+                "whole data set, use fit."
+            )
+        return True

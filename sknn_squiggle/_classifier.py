@@ -1,0 +1,351 @@
+"""SquiggleClassifier: the base network with a sigmoid or softmax output."""
+
+import numpy as np
+from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import (
+    _check_partial_fit_first_call,
+    check_classification_targets,
+    type_of_target,
+    unique_labels,
+)
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+
+from ._base import BaseSquiggle
+from ._docstrings import ATTRIBUTES, PARAMETERS
+
+
+class SquiggleClassifier(ClassifierMixin, BaseSquiggle):
+    __doc__ = (
+        """Neural-network classifier: squiggles turned into probabilities.
+
+    A drop-in replacement for scikit-learn's
+    :class:`~sklearn.neural_network.MLPClassifier` with the same parameters,
+    attributes and methods, and more: class weights, extra activations,
+    starting weights and frozen parameters, several initialisations, the
+    network's decomposition, a loss curve for lbfgs and float32 training.
+
+    Binary and multilabel targets get one sigmoid output per label with the
+    binary log loss; multiclass targets a softmax output with the categorical
+    log loss.
+
+    Parameters
+    ----------"""
+        + PARAMETERS
+        + """
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes, multiplied into ``sample_weight``: a dict
+        ``{label: weight}``, or "balanced" for ``n_samples / (n_classes *
+        np.bincount(y))``. Not available for multilabel targets, and
+        "balanced" not in ``partial_fit``.
+"""
+        + ATTRIBUTES
+        + """
+    classes_ : ndarray or list of ndarray
+        The class labels (for multilabel targets, the label indices).
+
+    See Also
+    --------
+    SquiggleRegressor : The same network for regression.
+    sklearn.neural_network.MLPClassifier : The estimator this one replaces.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_moons
+    >>> from sknn_squiggle import SquiggleClassifier
+    >>> X, y = make_moons(n_samples=200, noise=0.1, random_state=0)
+    >>> clf = SquiggleClassifier(hidden_layer_sizes=(8,), solver="lbfgs",
+    ...                          random_state=0).fit(X, y)
+    >>> clf.score(X, y) > 0.95
+    True
+    >>> clf.predict_proba(X[:1]).shape
+    (1, 2)
+    """
+    )
+
+    _parameter_constraints: dict = {
+        **BaseSquiggle._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        coefs_init=None,
+        intercepts_init=None,
+        trainable=None,
+        n_init=1,
+        class_weight=None,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.coefs_init = coefs_init
+        self.intercepts_init = intercepts_init
+        self.trainable = trainable
+        self.n_init = n_init
+        self.class_weight = class_weight
+
+    # ------------------------------------------------------------------
+    # Targets
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            dtype=(np.float64, np.float32),
+            reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        self._y_labels = y  # the raw labels, for class_weight
+
+        if (not hasattr(self, "classes_")) or (not self.warm_start and not incremental):
+            self._label_binarizer = LabelBinarizer()
+            self._label_binarizer.fit(y)
+            self.classes_ = self._label_binarizer.classes_
+            if len(self.classes_) < 2:
+                raise ValueError(
+                    "SquiggleClassifier needs samples of at least 2 classes in "
+                    f"the data, but the data contains only one class: "
+                    f"{self.classes_[0]!r}."
+                )
+        else:
+            classes = unique_labels(y)
+            if self.warm_start and not incremental:
+                if set(classes) != set(self.classes_):
+                    raise ValueError(
+                        "warm_start can only be used where `y` has the same "
+                        "classes as in the previous call to fit. Previously "
+                        f"got {self.classes_}, `y` has {classes}"
+                    )
+            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+                raise ValueError(
+                    "`y` has classes not in `self.classes_`. "
+                    f"`self.classes_` has {self.classes_}. 'y' has {classes}."
+                )
+        Y = self._label_binarizer.transform(y).astype(X.dtype)
+        return X, Y
+
+    def _check_sample_weight(self, sample_weight, X, y, incremental):
+        sample_weight = super()._check_sample_weight(sample_weight, X, y, incremental)
+        labels = self._y_labels
+        del self._y_labels
+        if self.class_weight is None:
+            return sample_weight
+        if self._label_binarizer.y_type_.startswith("multilabel"):
+            raise ValueError("class_weight is not supported for multilabel targets.")
+        if incremental and self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight='balanced' needs the whole data set: it is not "
+                "available in partial_fit. Pass a dict of weights instead."
+            )
+        if isinstance(self.class_weight, dict):
+            unknown = [c for c in self.class_weight if c not in set(self.classes_)]
+            if unknown:
+                raise ValueError(
+                    f"class_weight names labels {unknown} that are not classes "
+                    f"of y ({list(self.classes_)})."
+                )
+        weights = compute_sample_weight(self.class_weight, labels).astype(X.dtype)
+        if sample_weight is not None:
+            weights *= sample_weight
+        if not incremental and weights.sum() <= 0:
+            raise ValueError("class_weight and sample_weight leave no weight at all.")
+        return weights
+
+    @property
+    def _stratify_validation(self):
+        return not self._label_binarizer.y_type_.startswith("multilabel")
+
+    def _loss_name(self):
+        if self._label_binarizer.y_type_ == "multiclass":
+            return "log_loss"
+        return "binary_log_loss"
+
+    def _decide(self, output):
+        """Indicator predictions from network outputs."""
+        if self.out_activation_ == "softmax":
+            Y = np.zeros_like(output, dtype=bool)
+            Y[np.arange(output.shape[0]), output.argmax(axis=1)] = True
+            return Y
+        return output > 0.5
+
+    def _validation_score(self, output, y, sample_weight):
+        if not np.isfinite(output).all():
+            return np.nan
+        correct = (self._decide(output) == (y > 0.5)).all(axis=1)
+        return float(np.average(correct, weights=sample_weight))
+
+    # ------------------------------------------------------------------
+    # Public methods
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network to data matrix X and labels y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data. float32 input trains in float32.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, or a label indicator matrix for multilabel data.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights, multiplied by the class weights.
+
+        Returns
+        -------
+        self : SquiggleClassifier
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+
+    @available_if(lambda est: est._check_solver())
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Update the network with one epoch over the given data.
+
+        Only for the stochastic solvers ("sgd" and "adam"): with
+        ``solver="lbfgs"`` this method does not exist.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,)
+            The class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights.
+        classes : array-like of shape (n_classes,), default=None
+            All the classes over all calls; required on the first call.
+
+        Returns
+        -------
+        self : SquiggleClassifier
+            The updated estimator.
+        """
+        if _check_partial_fit_first_call(self, classes):
+            self._label_binarizer = LabelBinarizer()
+            if type_of_target(y).startswith("multilabel"):
+                self._label_binarizer.fit(y)
+            else:
+                self._label_binarizer.fit(classes)
+            self.classes_ = self._label_binarizer.classes_
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+
+    def predict(self, X):
+        """Predict class labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            The predicted classes.
+        """
+        check_is_fitted(self)
+        output = self._forward_fast(X)
+        if self.out_activation_ == "softmax":
+            return self.classes_[output.argmax(axis=1)]
+        if self._label_binarizer.y_type_ == "binary":
+            return self.classes_[(output[:, 0] > 0.5).astype(int)]
+        return self._label_binarizer.inverse_transform(output > 0.5)
+
+    def predict_proba(self, X):
+        """Probability estimates.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            The probability of each class, in the order of ``classes_``.
+            Sigmoid outputs are kept strictly inside (0, 1).
+        """
+        check_is_fitted(self)
+        output = self._forward_fast(X)
+        if self.out_activation_ == "logistic":
+            # A saturated sigmoid rounds to exactly 0 or 1; keep probabilities
+            # strictly inside (0, 1) so that log-probabilities stay finite.
+            eps = np.finfo(output.dtype).eps
+            np.clip(output, eps, 1 - eps, out=output)
+            if self._label_binarizer.y_type_ == "binary":
+                return np.hstack([1 - output, output])
+        return output
+
+    def predict_log_proba(self, X):
+        """Log of probability estimates.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            ``log(predict_proba(X))``.
+        """
+        proba = self.predict_proba(X)
+        return np.log(proba, out=proba)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags

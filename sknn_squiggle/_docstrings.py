@@ -1,0 +1,166 @@
+"""Parameter and attribute descriptions shared by both estimators."""
+
+PARAMETERS = """
+    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
+        The ith element is the number of units in the ith hidden layer.
+
+    activation : str or list of str, default="relu"
+        Activation of the hidden layers: one name for all, or a list with one
+        name per hidden layer.
+
+        - "identity": f(x) = x
+        - "logistic" (alias "sigmoid"): f(x) = 1 / (1 + exp(-x))
+        - "tanh": f(x) = tanh(x)
+        - "relu": f(x) = max(0, x)
+        - "leaky_relu": f(x) = x if x > 0 else 0.01 x
+        - "softplus": f(x) = log(1 + exp(x)), the lesson's curve, computed
+          without overflow for any x
+        - "elu": f(x) = x if x > 0 else exp(x) - 1
+        - "gelu": f(x) = x Phi(x), Phi the standard normal CDF
+        - "silu": f(x) = x / (1 + exp(-x))
+
+    solver : {"lbfgs", "sgd", "adam"}, default="adam"
+        "lbfgs": scipy's L-BFGS-B on the whole data set, often best for small
+        data; "sgd": minibatch gradient descent with momentum; "adam":
+        minibatch Adam, robust on large data.
+
+    alpha : float, default=0.0001
+        Strength of the L2 penalty on the weights (not the biases). The
+        objective, the same for every solver and batch size, is::
+
+            sum_i s_i loss_i / S + alpha / (2 S) * ||W||^2,   S = sum_i s_i
+
+        (S = n_samples without sample weights). Each minibatch step follows an
+        unbiased estimate of its gradient. scikit-learn's MLP uses this
+        objective for lbfgs and full batches, but divides the penalty by the
+        *batch* size for minibatches: its ``alpha=a`` with batch size ``B``
+        corresponds to ours ``alpha=a * n_samples / B``.
+
+    batch_size : int or "auto", default="auto"
+        Minibatch size of the stochastic solvers; "auto" is
+        ``min(200, n_samples)``. Ignored by lbfgs.
+
+    learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
+        Schedule of the sgd step size: constant; ``learning_rate_init / (t +
+        1) ** power_t`` with t the samples seen; or divided by 5 whenever
+        ``n_iter_no_change`` epochs fail to improve by ``tol``.
+
+    learning_rate_init : float, default=0.001
+        Initial step size of sgd and adam.
+
+    power_t : float, default=0.5
+        Exponent of the "invscaling" schedule.
+
+    max_iter : int, default=200
+        Maximum number of epochs (sgd, adam) or iterations (lbfgs).
+
+    shuffle : bool, default=True
+        Whether to shuffle the samples at each epoch (sgd, adam).
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial weights, the shuffling and the validation split.
+        An int makes every fit reproducible; the same int gives the same
+        initial weights as scikit-learn's MLP.
+
+    tol : float, default=1e-4
+        Improvement below which an epoch counts as no progress; for lbfgs the
+        gradient tolerance.
+
+    verbose : bool, default=False
+        Print the loss at every epoch or lbfgs iteration.
+
+    warm_start : bool, default=False
+        Continue from the fitted weights and optimizer state (momentum, Adam
+        moments) on the next call to fit.
+
+    momentum : float, default=0.9
+        Momentum of sgd, in [0, 1].
+
+    nesterovs_momentum : bool, default=True
+        Whether sgd uses Nesterov's momentum.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified for
+        single-label classification) and stop when its score stops improving,
+        restoring the best weights (sgd, adam).
+
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Decay rates of Adam's first and second moment estimates.
+
+    epsilon : float, default=1e-8
+        Numerical stability term of Adam.
+
+    n_iter_no_change : int, default=10
+        Number of epochs without improvement by ``tol`` before stopping.
+
+    max_fun : int, default=15000
+        Maximum number of loss evaluations of lbfgs.
+
+    coefs_init : list of ndarray or None, default=None
+        Starting weight matrices, shaped like ``coefs_``. None draws them at
+        random.
+
+    intercepts_init : list of ndarray or None, default=None
+        Starting bias vectors, shaped like ``intercepts_``. None draws them at
+        random.
+
+    trainable : dict or None, default=None
+        Which parameters train: None for all, or
+        ``{"coefs": [...], "intercepts": [...]}`` with one entry per layer, a
+        bool or a boolean mask shaped like the layer's array. Frozen entries
+        keep their starting values under every solver.
+
+    n_init : int, default=1
+        Number of random initialisations to train from; the run with the
+        lowest final training loss is kept (like KMeans). Ignored when both
+        ``coefs_init`` and ``intercepts_init`` are given.
+"""
+
+ATTRIBUTES = """
+    Attributes
+    ----------
+    coefs_ : list of ndarray
+        ``coefs_[i]`` is the weight matrix from layer i to layer i + 1.
+
+    intercepts_ : list of ndarray
+        ``intercepts_[i]`` is the bias vector of layer i + 1.
+
+    n_layers_ : int
+        Number of layers, input and output included.
+
+    n_outputs_ : int
+        Number of output units.
+
+    out_activation_ : str
+        Activation of the output layer.
+
+    n_iter_ : int
+        Number of epochs (sgd, adam) or iterations (lbfgs) of the last fit.
+
+    t_ : int
+        Number of training samples seen by the stochastic solvers.
+
+    loss_ : float
+        The training loss at the end of the last fit (penalty included).
+
+    loss_curve_ : list of float
+        The training loss after each epoch or lbfgs iteration.
+
+    best_loss_ : float or None
+        The lowest training loss reached (None under early stopping).
+
+    validation_scores_ : list of float or None
+        The validation score after each epoch under early stopping.
+
+    best_validation_score_ : float or None
+        The best validation score under early stopping.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen during fit, when X has string column names.
+"""

@@ -1,0 +1,222 @@
+"""SquiggleRegressor: the base network with an identity or exp output."""
+
+import numpy as np
+from sklearn.base import RegressorMixin, _fit_context
+from sklearn.metrics import r2_score
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+
+from ._base import BaseSquiggle
+from ._docstrings import ATTRIBUTES, PARAMETERS
+
+
+class SquiggleRegressor(RegressorMixin, BaseSquiggle):
+    __doc__ = (
+        """Neural-network regressor: a squiggle fitted by backpropagation.
+
+    A drop-in replacement for scikit-learn's
+    :class:`~sklearn.neural_network.MLPRegressor` with the same parameters,
+    attributes and methods, and more: extra activations (``"softplus"``,
+    ``"leaky_relu"``, ``"elu"``, ``"gelu"``, ``"silu"``, or one per layer),
+    starting weights and frozen parameters, several initialisations, the
+    network's decomposition, a loss curve for lbfgs and float32 training.
+
+    Parameters
+    ----------
+    loss : {"squared_error", "poisson"}, default="squared_error"
+        ``"squared_error"``: half the squared error with an identity output;
+        with several outputs it is summed over them (scikit-learn averages
+        the reported loss but follows the summed loss's gradient, its issue
+        8349). ``"poisson"``: half the Poisson deviance with an exponential
+        output (log link); targets must be non-negative.
+"""
+        + PARAMETERS
+        + ATTRIBUTES
+        + """
+    See Also
+    --------
+    SquiggleClassifier : The same network for classification.
+    sklearn.neural_network.MLPRegressor : The estimator this one replaces.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from sklearn.model_selection import train_test_split
+    >>> from sknn_squiggle import SquiggleRegressor
+    >>> X, y = make_regression(n_samples=200, n_features=5, noise=1.0,
+    ...                        random_state=1)
+    >>> X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=1)
+    >>> reg = SquiggleRegressor(hidden_layer_sizes=(16,), solver="lbfgs",
+    ...                         max_iter=2000, random_state=1)
+    >>> reg.fit(X_train, y_train).score(X_test, y_test) > 0.95
+    True
+    >>> reg.predict(X_test[:2]).shape
+    (2,)
+    """
+    )
+
+    _parameter_constraints: dict = {
+        **BaseSquiggle._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "poisson"})],
+    }
+
+    def __init__(
+        self,
+        loss="squared_error",
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        coefs_init=None,
+        intercepts_init=None,
+        trainable=None,
+        n_init=1,
+    ):
+        self.loss = loss
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.coefs_init = coefs_init
+        self.intercepts_init = intercepts_init
+        self.trainable = trainable
+        self.n_init = n_init
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            y_numeric=True,
+            dtype=(np.float64, np.float32),
+            reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        y = np.asarray(y, dtype=X.dtype)
+        if y.ndim == 1:
+            y = y.reshape(-1, 1)
+        if self.loss == "poisson" and (y < 0).any():
+            raise ValueError(
+                "loss='poisson' models counts and rates: y must be non-negative, "
+                f"got a minimum of {y.min()}."
+            )
+        return X, y
+
+    def _loss_name(self):
+        return self.loss
+
+    def _validation_score(self, output, y, sample_weight):
+        if not np.isfinite(output).all():
+            return np.nan
+        return r2_score(y, output, sample_weight=sample_weight)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network to data matrix X and target(s) y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data. float32 input trains in float32.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights; the loss is their weighted mean.
+
+        Returns
+        -------
+        self : SquiggleRegressor
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+
+    @available_if(lambda est: est._check_solver())
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Update the network with one epoch over the given data.
+
+        Only for the stochastic solvers ("sgd" and "adam"): with
+        ``solver="lbfgs"`` this method does not exist.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights.
+
+        Returns
+        -------
+        self : SquiggleRegressor
+            The updated estimator.
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+
+    def predict(self, X):
+        """Predict using the fitted network.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The predicted values.
+        """
+        check_is_fitted(self)
+        y_pred = self._forward_fast(X)
+        if y_pred.shape[1] == 1:
+            return y_pred.ravel()
+        return y_pred
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
