@@ -6,6 +6,7 @@ differs between them: target validation and encoding, the loss, the score and
 the prediction methods.
 """
 
+import math
 import time
 import warnings
 from abc import ABC, abstractmethod
@@ -47,6 +48,10 @@ _RUN_STATE = (
     "_no_improvement_count",
     "_optimizer",
 )
+
+
+class _Diverged(Exception):
+    """The loss or the parameters became non-finite during training."""
 
 
 class BaseSquiggle(BaseEstimator, ABC):
@@ -119,8 +124,11 @@ class BaseSquiggle(BaseEstimator, ABC):
         )
         if not np.isfinite(sample_weight).all():
             raise ValueError("sample_weight must be finite (no NaN or inf).")
-        if not incremental and sample_weight.sum() <= 0:
-            raise ValueError("sample_weight must not be all zero.")
+        if sample_weight.sum() <= 0:
+            raise ValueError(
+                "sample_weight must not be all zero: at least one sample needs a "
+                "positive weight."
+            )
         return sample_weight
 
     # ------------------------------------------------------------------
@@ -301,19 +309,13 @@ class BaseSquiggle(BaseEstimator, ABC):
             best = None
             for _ in range(n_init):
                 self._start_run(layout, X.dtype, rng)
-                self._train(
-                    X,
-                    y,
-                    sample_weight,
-                    layout,
-                    hidden_acts,
-                    loss,
-                    mask,
-                    rng,
-                    incremental,
+                interrupted = self._train(
+                    X, y, sample_weight, layout, hidden_acts, loss, mask, rng, False
                 )
                 if best is None or self.loss_ < best["loss_"]:
                     best = {name: getattr(self, name) for name in _RUN_STATE}
+                if interrupted:
+                    break
             for name, value in best.items():
                 setattr(self, name, value)
             self._bind_params(self._params, layout)
@@ -343,10 +345,15 @@ class BaseSquiggle(BaseEstimator, ABC):
     def _train(
         self, X, y, sample_weight, layout, hidden_acts, loss, mask, rng, incremental
     ):
-        if self.solver == "lbfgs":
-            self._fit_lbfgs(X, y, sample_weight, layout, hidden_acts, loss, mask)
-        else:
-            self._fit_stochastic(
+        """Run the solver; return True if the user interrupted it."""
+        # Overflow is detected and reported by the solvers themselves (a
+        # ConvergenceWarning and the last finite parameters), not by numpy.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            if self.solver == "lbfgs":
+                return self._fit_lbfgs(
+                    X, y, sample_weight, layout, hidden_acts, loss, mask
+                )
+            return self._fit_stochastic(
                 X, y, sample_weight, layout, hidden_acts, loss, mask, rng, incremental
             )
 
@@ -375,45 +382,82 @@ class BaseSquiggle(BaseEstimator, ABC):
         )
         total_weight = X.shape[0] if sample_weight is None else sample_weight.sum()
         l2 = self.alpha / total_weight
+        # The best finite point evaluated so far: what an interruption or a
+        # failed line search leaves in the estimator.
+        best = {"x": params.astype(np.float64), "loss": np.inf}
+        n_curve = len(self.loss_curve_)
         start = time.perf_counter()
 
         def loss_grad(x):
             params[:] = x
             value = net.loss_grad(X, y, sample_weight, total_weight, l2)
+            if not (math.isfinite(value) and np.isfinite(net.grad).all()):
+                # An overflowing point is infinitely bad: the line search
+                # backtracks from it.
+                return np.inf, np.zeros_like(x)
+            if value < best["loss"]:
+                best["loss"] = value
+                best["x"][:] = x
             # scipy may keep the returned gradient: hand it a copy, never the
             # buffer the next evaluation overwrites.
             return value, net.grad.astype(np.float64)
 
         def callback(intermediate_result):
             self.loss_curve_.append(float(intermediate_result.fun))
-            self._report(len(self.loss_curve_), start)
+            self._report(len(self.loss_curve_) - n_curve, start)
 
         bounds = None
         if mask is not None:
             # Frozen entries are pinned by equal lower and upper bounds, so
             # L-BFGS-B never moves them, whatever its line search does.
-            x = params.astype(np.float64)
-            bounds = [(v, v) if not m else (None, None) for v, m in zip(x, mask)]
-        result = scipy.optimize.minimize(
-            loss_grad,
-            params.astype(np.float64),
-            method="L-BFGS-B",
-            jac=True,
-            bounds=bounds,
-            callback=callback,
-            options={
-                "maxfun": self.max_fun,
-                "maxiter": self.max_iter,
-                "gtol": self.tol,
-            },
-        )
-        self.n_iter_ = _check_optimize_result("lbfgs", result, self.max_iter)
-        params[:] = result.x
-        self.loss_ = float(result.fun)
-        if self.loss_curve_:
-            self.best_loss_ = min(self.loss_curve_)
-        else:
+            x0 = params.astype(np.float64)
+            bounds = [(v, v) if not m else (None, None) for v, m in zip(x0, mask)]
+        try:
+            result = scipy.optimize.minimize(
+                loss_grad,
+                params.astype(np.float64),
+                method="L-BFGS-B",
+                jac=True,
+                bounds=bounds,
+                callback=callback,
+                options={
+                    "maxfun": self.max_fun,
+                    "maxiter": self.max_iter,
+                    "gtol": self.tol,
+                },
+            )
+        except KeyboardInterrupt:
+            params[:] = best["x"]
+            self.n_iter_ = len(self.loss_curve_) - n_curve
+            self.loss_ = float(best["loss"])
             self.best_loss_ = self.loss_
+            warnings.warn(
+                f"Training interrupted by user after {self.n_iter_} lbfgs "
+                "iterations: the estimator keeps the best parameters seen so far.",
+                UserWarning,
+            )
+            return True
+        if not math.isfinite(best["loss"]):
+            params[:] = best["x"]
+            self.n_iter_ = 0
+            self.loss_ = np.inf
+            self.best_loss_ = np.inf
+            warnings.warn(
+                "lbfgs could not evaluate a finite loss: the data overflow the "
+                "network. Standardise X (and y for regression), e.g. with "
+                "StandardScaler.",
+                ConvergenceWarning,
+            )
+            return False
+        self.n_iter_ = _check_optimize_result("lbfgs", result, self.max_iter)
+        if math.isfinite(result.fun) and np.isfinite(result.x).all():
+            params[:] = result.x
+            self.loss_ = float(result.fun)
+        else:
+            params[:] = best["x"]
+            self.loss_ = float(best["loss"])
+        self.best_loss_ = min(self.loss_curve_[n_curve:], default=self.loss_)
+        return False
 
     def _fit_stochastic(
         self, X, y, sample_weight, layout, hidden_acts, loss, mask, rng, incremental
@@ -449,7 +493,6 @@ class BaseSquiggle(BaseEstimator, ABC):
             X, y = X[train_idx], y[train_idx]
             if sample_weight is not None:
                 sample_weight = sample_weight[train_idx]
-            self._best_params = params.copy()
         else:
             X_val = y_val = sw_val = None
 
@@ -477,8 +520,6 @@ class BaseSquiggle(BaseEstimator, ABC):
             n_samples if sample_weight is None else float(sample_weight.sum())
         )
         l2 = self.alpha / total_weight
-        if total_weight <= 0:
-            raise ValueError("sample_weight must not be all zero.")
 
         # Shuffle once per epoch into reused buffers, so that every batch is a
         # contiguous slice.
@@ -492,6 +533,14 @@ class BaseSquiggle(BaseEstimator, ABC):
 
         if not incremental:
             self.n_iter_ = 0
+        # Two snapshots guard the run. ``epoch_start`` holds the parameters at
+        # the start of the current epoch, known to be finite: a divergence rolls
+        # back to them. ``_best_params`` holds the best parameters so far (lowest
+        # epoch loss, or best validation score under early stopping): an
+        # interruption, or early stopping at the end, restores them.
+        epoch_start = params.copy()
+        self._best_params = params.copy()
+        interrupted = False
         start = time.perf_counter()
         try:
             for _ in range(self.max_iter):
@@ -516,8 +565,13 @@ class BaseSquiggle(BaseEstimator, ABC):
                         size * total_weight / n_samples,
                         l2,
                     )
+                    if not math.isfinite(batch_loss):
+                        raise _Diverged
                     accumulated_loss += batch_loss * size
                     optimizer.update_params(params, net.grad)
+                if not np.isfinite(params).all():
+                    raise _Diverged
+                epoch_start[:] = params
 
                 self.n_iter_ += 1
                 self.loss_ = accumulated_loss / n_samples
@@ -553,11 +607,36 @@ class BaseSquiggle(BaseEstimator, ABC):
                         ConvergenceWarning,
                     )
         except KeyboardInterrupt:
-            warnings.warn("Training interrupted by user.")
-
-        if self.early_stopping:
+            interrupted = True
             params[:] = self._best_params
-            del self._best_params
+            if self.best_loss_ is not None and math.isfinite(self.best_loss_):
+                self.loss_ = self.best_loss_
+            warnings.warn(
+                f"Training interrupted by user after {self.n_iter_} epochs: the "
+                "estimator keeps the best parameters seen so far.",
+                UserWarning,
+            )
+        except _Diverged:
+            params[:] = epoch_start
+            # Momentum or Adam moments may hold non-finite values: start afresh.
+            self._optimizer = None
+            if not self.loss_curve_:
+                self.loss_ = np.inf
+            warnings.warn(
+                f"Training diverged in epoch {self.n_iter_ + 1}: the loss or the "
+                "weights overflowed to inf or NaN. The estimator keeps the "
+                "parameters of the last finite epoch. The step size is probably "
+                f"too large for this data (learning_rate_init="
+                f"{self.learning_rate_init}): try a smaller learning_rate_init, "
+                "standardising X (and y for regression) with StandardScaler, or "
+                "solver='adam' or 'lbfgs'.",
+                ConvergenceWarning,
+            )
+
+        if self.early_stopping and not interrupted:
+            params[:] = self._best_params
+        del self._best_params
+        return interrupted
 
     def _update_no_improvement_count(self, net, X_val, y_val, sw_val):
         if self.early_stopping:
@@ -582,6 +661,7 @@ class BaseSquiggle(BaseEstimator, ABC):
                 self._no_improvement_count = 0
             if self.loss_curve_[-1] < self.best_loss_:
                 self.best_loss_ = self.loss_curve_[-1]
+                self._best_params[:] = self._params
 
     def _report(self, iteration, start):
         if self.verbose:
