@@ -80,7 +80,13 @@ def inplace_silu(X):
 
 
 def inplace_exp(X):
-    """Exponential in place: the inverse of the log link of the Poisson loss."""
+    """Exponential in place: the inverse of the log link of the Poisson loss.
+
+    The exponent is capped at half of log(largest float): rates up to about
+    1e154 in float64 (1e19 in float32), far beyond any count, whose sums and
+    products in the loss and its gradient still cannot overflow.
+    """
+    np.minimum(X, 0.5 * np.log(np.finfo(X.dtype).max), out=X)
     np.exp(X, out=X)
 
 
@@ -176,7 +182,10 @@ def inplace_elu_derivative(Z, A, delta):
 
 def inplace_gelu_derivative(Z, A, delta):
     """f'(x) = Phi(x) + x phi(x), with phi the standard normal density."""
-    delta *= ndtr(Z) + Z * _INV_SQRT_2PI * np.exp(-0.5 * Z * Z)
+    # x phi(x) is below 1e-300 once |x| > 38: capping x there keeps x * x from
+    # overflowing in float32 and changes nothing else.
+    Zc = np.clip(Z, -40, 40)
+    delta *= ndtr(Z) + Zc * _INV_SQRT_2PI * np.exp(-0.5 * Zc * Zc)
 
 
 def inplace_silu_derivative(Z, A, delta):

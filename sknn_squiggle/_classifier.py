@@ -195,7 +195,7 @@ class SquiggleClassifier(ClassifierMixin, BaseSquiggle):
             if unknown:
                 raise ValueError(
                     f"class_weight names labels {unknown} that are not classes "
-                    f"of y ({list(self.classes_)})."
+                    f"of y ({self.classes_.tolist()})."
                 )
         weights = compute_sample_weight(self.class_weight, labels).astype(X.dtype)
         if sample_weight is not None:

@@ -30,19 +30,26 @@ import numpy as np
 from scipy.special import xlogy
 
 
-def _weighted_sum(per_sample, sample_weight):
+def _weighted_sum(per_entry, sample_weight):
+    """Sum of per-entry losses, weighted by sample.
+
+    Accumulated in float64, so float32 losses near the top of their range
+    (single terms up to 3e38) add up without overflowing.
+    """
     if sample_weight is None:
-        return float(per_sample.sum())
-    return float(per_sample @ sample_weight)
+        return float(per_entry.sum(dtype=np.float64))
+    return float(
+        per_entry.sum(axis=1, dtype=np.float64) @ sample_weight.astype(np.float64)
+    )
 
 
 def squared_loss(y_true, y_pred, sample_weight=None):
     """Half the squared error, summed over outputs and (weighted) samples."""
     residual = y_pred - y_true
     if sample_weight is None:
-        flat = residual.ravel()
-        return 0.5 * float(flat @ flat)
-    return 0.5 * _weighted_sum(np.einsum("ij,ij->i", residual, residual), sample_weight)
+        return 0.5 * float(np.einsum("ij,ij->", residual, residual, dtype=np.float64))
+    per_sample = np.einsum("ij,ij->i", residual, residual, dtype=np.float64)
+    return 0.5 * float(per_sample @ sample_weight.astype(np.float64))
 
 
 def poisson_loss(y_true, y_pred, sample_weight=None):
@@ -52,7 +59,7 @@ def poisson_loss(y_true, y_pred, sample_weight=None):
     """
     tiny = np.finfo(y_pred.dtype).tiny
     per_entry = xlogy(y_true, y_true / np.maximum(y_pred, tiny)) - y_true + y_pred
-    return _weighted_sum(per_entry.sum(axis=1), sample_weight)
+    return _weighted_sum(per_entry, sample_weight)
 
 
 def binary_log_loss(y_true, y_prob, sample_weight=None):
@@ -64,14 +71,14 @@ def binary_log_loss(y_true, y_prob, sample_weight=None):
     eps = np.finfo(y_prob.dtype).eps
     p = np.clip(y_prob, eps, 1 - eps)
     per_entry = xlogy(y_true, p) + xlogy(1 - y_true, 1 - p)
-    return -_weighted_sum(per_entry.sum(axis=1), sample_weight)
+    return -_weighted_sum(per_entry, sample_weight)
 
 
 def log_loss(y_true, y_prob, sample_weight=None):
     """Categorical cross-entropy of softmax outputs."""
     eps = np.finfo(y_prob.dtype).eps
     p = np.clip(y_prob, eps, 1 - eps)
-    return -_weighted_sum(xlogy(y_true, p).sum(axis=1), sample_weight)
+    return -_weighted_sum(xlogy(y_true, p), sample_weight)
 
 
 LOSSES = {

@@ -1,0 +1,201 @@
+"""Nothing lost, nothing silently wrong: numerical edges, divergence,
+interruption and determinism."""
+
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+from scipy.special import expit
+from sklearn.datasets import load_diabetes, load_iris
+from sklearn.exceptions import ConvergenceWarning
+
+from sknn_squiggle import SquiggleClassifier, SquiggleRegressor, _network
+from sknn_squiggle._activations import (
+    ACTIVATIONS,
+    DERIVATIVES,
+    HIDDEN_ACTIVATIONS,
+    NEEDS_PRE_ACTIVATION,
+)
+from sknn_squiggle._losses import LOSSES, OUTPUT_ACTIVATIONS
+
+SOLVERS = ["sgd", "adam", "lbfgs"]
+
+
+def _extreme_inputs(dtype):
+    if dtype == np.float64:
+        edge = 1e4
+    else:
+        edge = np.finfo(np.float32).max
+    values = np.array([-edge, -1e3, -50.0, -1.0, 0.0, 1.0, 50.0, 1e3, edge])
+    return np.repeat(values[:, None], 3, axis=1).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", HIDDEN_ACTIVATIONS)
+def test_hidden_activations_and_derivatives_stay_finite(name, dtype):
+    Z = _extreme_inputs(dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        A = Z.copy()
+        ACTIVATIONS[name](A)
+        delta = np.ones_like(Z)
+        DERIVATIVES[name](Z if name in NEEDS_PRE_ACTIVATION else None, A, delta)
+    assert A.dtype == dtype and delta.dtype == dtype
+    assert np.isfinite(A).all(), A
+    assert np.isfinite(delta).all(), delta
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("loss", list(LOSSES))
+def test_output_activations_and_losses_stay_finite(loss, dtype):
+    Z = _extreme_inputs(dtype)
+    y = (np.arange(Z.size).reshape(Z.shape) % 2).astype(dtype)
+    if loss == "log_loss":
+        y = np.eye(3, dtype=dtype)[np.arange(Z.shape[0]) % 3]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        output = Z.copy()
+        ACTIVATIONS[OUTPUT_ACTIVATIONS[loss]](output)
+        value = LOSSES[loss](y, output, None)
+    assert np.isfinite(output).all()
+    assert np.isfinite(value)
+
+
+def test_softplus_is_exact_where_naive_formulas_fail():
+    x = np.array([-800.0, -30.0, 0.0, 30.0, 800.0])
+    y = x.copy()
+    ACTIVATIONS["softplus"](y)
+    # log(1 + e^x) = x + log(1 + e^-x): e^x for x < 0, x for x >> 0.
+    np.testing.assert_allclose(y[:2], np.exp(x[:2]), rtol=1e-12)
+    np.testing.assert_allclose(y[2], np.log(2.0))
+    np.testing.assert_allclose(y[3:], x[3:] + np.exp(-x[3:]), rtol=1e-12)
+    delta = np.ones_like(x)
+    DERIVATIVES["softplus"](None, y, delta)
+    np.testing.assert_allclose(delta, expit(x), rtol=1e-12)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("scale", [1e6, 1e300])
+def test_huge_inputs_train_to_finite_parameters(solver, scale):
+    X, y = load_diabetes(return_X_y=True)
+    X, y = X[:100] * scale, y[:100] * scale
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("error", RuntimeWarning)
+        model = SquiggleRegressor(solver=solver, max_iter=20, random_state=0)
+        model.fit(X, y)
+        prediction = model.predict(X)
+    assert all(np.isfinite(c).all() for c in model.coefs_ + model.intercepts_)
+    assert np.isfinite(prediction).all()
+
+
+def test_divergence_stops_with_advice_and_finite_parameters():
+    X, y = load_diabetes(return_X_y=True)
+    X = X * 1000  # unscaled inputs
+    model = SquiggleRegressor(solver="sgd", learning_rate_init=10, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="diverged") as record:
+        model.fit(X, y)
+    message = str(record[0].message)
+    assert "learning_rate_init=10" in message and "StandardScaler" in message
+    assert model.n_iter_ < model.max_iter
+    assert np.isfinite(model.predict(X)).all()
+    assert np.isfinite(model.loss_)
+
+
+class _Interrupt:
+    """Make Network.loss_grad raise KeyboardInterrupt on its n-th call."""
+
+    def __init__(self, monkeypatch, at_call):
+        self.calls = 0
+        self.at_call = at_call
+        original = _network.Network.loss_grad
+
+        def loss_grad(net, *args):
+            self.calls += 1
+            if self.calls == self.at_call:
+                raise KeyboardInterrupt
+            return original(net, *args)
+
+        monkeypatch.setattr(_network.Network, "loss_grad", loss_grad)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_keyboard_interrupt_returns_a_usable_model(monkeypatch, solver):
+    X, y = load_iris(return_X_y=True)
+    _Interrupt(monkeypatch, at_call=40)
+    model = SquiggleClassifier(solver=solver, max_iter=500, random_state=0)
+    with pytest.warns(UserWarning, match="interrupted"):
+        model.fit(X, y)
+    assert 0 < model.n_iter_ < 40
+    # The model is fitted and predicts from the best parameters it saw.
+    assert model.score(X, y) > 0.6
+    if solver != "lbfgs":
+        assert model.loss_ == pytest.approx(min(model.loss_curve_))
+
+
+def test_keyboard_interrupt_stops_the_remaining_initialisations(monkeypatch):
+    X, y = load_iris(return_X_y=True)
+    interrupt = _Interrupt(monkeypatch, at_call=5)
+    with pytest.warns(UserWarning, match="interrupted"):
+        SquiggleClassifier(solver="adam", max_iter=50, n_init=5).fit(X, y)
+    assert interrupt.calls == 5
+
+
+DETERMINISM_CASES = [
+    {"solver": "sgd"},
+    {"solver": "adam"},
+    {"solver": "lbfgs"},
+    {"solver": "adam", "early_stopping": True},
+    {"solver": "sgd", "early_stopping": True, "n_init": 3},
+    {"solver": "lbfgs", "n_init": 3},
+]
+
+
+def _fit_for_determinism(params):
+    X, y = load_iris(return_X_y=True)
+    model = SquiggleClassifier(
+        hidden_layer_sizes=(8,), max_iter=30, random_state=7, **params
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    return model, X
+
+
+@pytest.mark.parametrize("params", DETERMINISM_CASES, ids=str)
+def test_same_random_state_gives_bitwise_identical_fits(params):
+    first, X = _fit_for_determinism(params)
+    second, _ = _fit_for_determinism(params)
+    for a, b in zip(
+        first.coefs_ + first.intercepts_, second.coefs_ + second.intercepts_
+    ):
+        assert np.array_equal(a, b)
+    assert np.array_equal(first.predict_proba(X), second.predict_proba(X))
+
+
+_CHILD = """
+import sys, warnings
+import numpy as np
+from sklearn.datasets import load_iris
+from sknn_squiggle import SquiggleClassifier
+warnings.simplefilter("ignore")
+X, y = load_iris(return_X_y=True)
+for params in {cases!r}:
+    model = SquiggleClassifier(hidden_layer_sizes=(8,), max_iter=30, random_state=7,
+                               **params).fit(X, y)
+    sys.stdout.write(model._params.tobytes().hex() + "\\n")
+"""
+
+
+def test_same_random_state_gives_identical_fits_across_processes():
+    script = _CHILD.format(cases=DETERMINISM_CASES)
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=True
+        ).stdout
+        for _ in range(2)
+    ]
+    assert runs[0] == runs[1]
+    assert len(runs[0].splitlines()) == len(DETERMINISM_CASES)
