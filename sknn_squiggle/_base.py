@@ -533,11 +533,11 @@ class BaseSquiggle(BaseEstimator, ABC):
 
         if not incremental:
             self.n_iter_ = 0
-        # Two snapshots guard the run. ``epoch_start`` holds the parameters at
-        # the start of the current epoch, known to be finite: a divergence rolls
-        # back to them. ``_best_params`` holds the best parameters so far (lowest
-        # epoch loss, or best validation score under early stopping): an
-        # interruption, or early stopping at the end, restores them.
+        # ``_best_params`` holds the best parameters evaluated so far: those the
+        # lowest epoch loss was measured from (``epoch_start`` of that epoch),
+        # or those of the best validation score under early stopping. A
+        # divergence or an interruption falls back to them; early stopping
+        # restores them at the end.
         epoch_start = params.copy()
         self._best_params = params.copy()
         interrupted = False
@@ -571,7 +571,6 @@ class BaseSquiggle(BaseEstimator, ABC):
                     optimizer.update_params(params, net.grad)
                 if not np.isfinite(params).all():
                     raise _Diverged
-                epoch_start[:] = params
 
                 self.n_iter_ += 1
                 self.loss_ = accumulated_loss / n_samples
@@ -579,7 +578,10 @@ class BaseSquiggle(BaseEstimator, ABC):
                 self.loss_curve_.append(self.loss_)
                 self._report(self.n_iter_, start)
 
-                self._update_no_improvement_count(net, X_val, y_val, sw_val)
+                self._update_no_improvement_count(
+                    net, X_val, y_val, sw_val, epoch_start
+                )
+                epoch_start[:] = params
                 optimizer.iteration_ends(self.t_)
 
                 if self._no_improvement_count > self.n_iter_no_change:
@@ -606,6 +608,11 @@ class BaseSquiggle(BaseEstimator, ABC):
                         "reached and the optimization hasn't converged yet.",
                         ConvergenceWarning,
                     )
+            # The last step was never evaluated: finite weights can still be
+            # large enough to overflow the outputs. One forward pass over the
+            # last batch tells; if it overflows, fall back to the best epoch.
+            if not np.isfinite(net.forward(X_epoch[batch])).all():
+                raise _Diverged
         except KeyboardInterrupt:
             interrupted = True
             params[:] = self._best_params
@@ -617,15 +624,16 @@ class BaseSquiggle(BaseEstimator, ABC):
                 UserWarning,
             )
         except _Diverged:
-            params[:] = epoch_start
+            params[:] = self._best_params
             # Momentum or Adam moments may hold non-finite values: start afresh.
             self._optimizer = None
-            if not self.loss_curve_:
-                self.loss_ = np.inf
+            if self.best_loss_ is not None:
+                self.loss_ = self.best_loss_
             warnings.warn(
-                f"Training diverged in epoch {self.n_iter_ + 1}: the loss or the "
-                "weights overflowed to inf or NaN. The estimator keeps the "
-                "parameters of the last finite epoch. The step size is probably "
+                f"Training diverged after {self.n_iter_} epochs: the loss, the "
+                "weights or the outputs overflowed to inf or NaN. The estimator "
+                "keeps the best parameters it evaluated. The step size "
+                "is probably "
                 f"too large for this data (learning_rate_init="
                 f"{self.learning_rate_init}): try a smaller learning_rate_init, "
                 "standardising X (and y for regression) with StandardScaler, or "
@@ -638,7 +646,14 @@ class BaseSquiggle(BaseEstimator, ABC):
         del self._best_params
         return interrupted
 
-    def _update_no_improvement_count(self, net, X_val, y_val, sw_val):
+    def _update_no_improvement_count(self, net, X_val, y_val, sw_val, epoch_start):
+        """Count epochs without progress and remember the best parameters.
+
+        The training loss of an epoch is measured along the way, from the
+        parameters the epoch started with; the validation score is measured
+        after the epoch. The best parameters are those the best value belongs
+        to.
+        """
         if self.early_stopping:
             scores = []
             for batch in gen_batches(X_val.shape[0], net.activations[0].shape[0]):
@@ -661,7 +676,7 @@ class BaseSquiggle(BaseEstimator, ABC):
                 self._no_improvement_count = 0
             if self.loss_curve_[-1] < self.best_loss_:
                 self.best_loss_ = self.loss_curve_[-1]
-                self._best_params[:] = self._params
+                self._best_params[:] = epoch_start
 
     def _report(self, iteration, start):
         if self.verbose:
