@@ -17,6 +17,7 @@ import scipy.optimize
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, is_classifier
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import train_test_split
 from sklearn.utils import Bunch, check_random_state, gen_batches
 from sklearn.utils._chunking import get_chunk_n_rows
@@ -29,15 +30,31 @@ from sklearn.utils.validation import (
 )
 
 from ._activations import HIDDEN_ACTIVATIONS
-from ._losses import OUTPUT_ACTIVATIONS
+from ._losses import LOSSES, OUTPUT_ACTIVATIONS
 from ._network import Network, ParameterLayout, forward
 from ._optimizers import OPTIMIZERS
+
+try:  # scikit-learn >= 1.9
+    from sklearn.callback import CallbackSupportMixin as _CallbackSupport
+    from sklearn.callback import with_callbacks
+
+    _CALLBACKS_AVAILABLE = True
+except ImportError:  # pragma: no cover - older scikit-learn
+
+    class _CallbackSupport:
+        pass
+
+    def with_callbacks(method):
+        return method
+
+    _CALLBACKS_AVAILABLE = False
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
 
 # Fitted attributes that describe one training run; n_init keeps the best run.
 _RUN_STATE = (
     "_params",
+    "history_",
     "n_iter_",
     "t_",
     "loss_",
@@ -54,7 +71,119 @@ class _Diverged(Exception):
     """The loss or the parameters became non-finite during training."""
 
 
-class BaseSquiggle(BaseEstimator, ABC):
+class _Run:
+    """What one call to fit or partial_fit trains on, and how it reports."""
+
+    def __init__(self, **fields):
+        self.X_val = self.y_val = self.sw_val = None
+        self.printed_header = False
+        self.start = time.perf_counter()
+        self.__dict__.update(fields)
+
+
+_HISTORY_COLUMNS = (
+    "epoch",
+    "loss",
+    "val_loss",
+    "val_score",
+    "learning_rate",
+    "seconds",
+)
+
+
+def _table_row(cells):
+    """One line of the verbose table: numbers in fixed-width columns."""
+    out = []
+    for cell in cells:
+        if isinstance(cell, str):
+            out.append(f"{cell:>13}")
+        elif isinstance(cell, Integral):
+            out.append(f"{cell:>13d}")
+        elif cell is None:
+            out.append(f"{'':>13}")
+        else:
+            out.append(f"{cell:>13.6g}")
+    return " ".join(out)
+
+
+class _CallbackBridge:
+    """Reports training to scikit-learn's callbacks (``sklearn.callback``,
+    scikit-learn >= 1.9), one task per epoch or lbfgs iteration.
+
+    Without callbacks set (or on older scikit-learn) every method is a no-op.
+    """
+
+    def __init__(self, estimator, X, y, sample_weight, incremental):
+        self.estimator = estimator
+        self.stopped = False
+        self.epoch_ctx = None
+        self.active = _CALLBACKS_AVAILABLE and hasattr(estimator, "_skl_callbacks")
+        if not self.active:
+            return
+        self.X, self.y = X, y
+        self.metadata = (
+            None if sample_weight is None else {"sample_weight": sample_weight}
+        )
+        max_epochs = 1 if incremental else estimator.max_iter * estimator.n_init
+        if estimator.solver == "lbfgs":
+            max_epochs += estimator.n_init  # scipy's callback opens one extra task
+        self.ctx = estimator._init_callback_context(max_subtasks=max_epochs)
+        self.ctx.call_on_fit_task_begin(
+            estimator=estimator, X=X, y=y, metadata=self.metadata
+        )
+
+    def _fitted_attributes(self):
+        est = self.estimator
+        params = est._params.copy()
+        coefs, intercepts = est._layout().views(params)
+        return {"_params": params, "coefs_": coefs, "intercepts_": intercepts}
+
+    def begin_epoch(self):
+        if not self.active:
+            return
+        self.epoch_ctx = self.ctx.subcontext(task_name="epoch")
+        self.epoch_ctx.call_on_fit_task_begin(
+            estimator=self.estimator,
+            X=self.X,
+            y=self.y,
+            metadata=self.metadata,
+            reconstruction_attributes=self._fitted_attributes,
+        )
+
+    def end_epoch(self):
+        """End the current epoch's task; True if a callback asks to stop."""
+        if not self.active or self.epoch_ctx is None:
+            return False
+        ctx, self.epoch_ctx = self.epoch_ctx, None
+        self.stopped = bool(
+            ctx.call_on_fit_task_end(
+                estimator=self.estimator,
+                X=self.X,
+                y=self.y,
+                metadata=self.metadata,
+                reconstruction_attributes=self._fitted_attributes,
+            )
+        )
+        return self.stopped
+
+    def abandon_epoch(self):
+        """End a task that did not run to completion, without results."""
+        if self.active and self.epoch_ctx is not None:
+            self.epoch_ctx.call_on_fit_task_end(estimator=self.estimator)
+            self.epoch_ctx = None
+
+    def end_fit(self):
+        if self.active:
+            self.ctx.call_on_fit_task_end(
+                estimator=self.estimator,
+                X=self.X,
+                y=self.y,
+                metadata=self.metadata,
+                reconstruction_attributes=self._fitted_attributes,
+            )
+
+
+class BaseSquiggle(_CallbackSupport, BaseEstimator, ABC):
     """Base class of SquiggleRegressor and SquiggleClassifier (do not use)."""
 
     _parameter_constraints: dict = {
@@ -94,6 +223,7 @@ class BaseSquiggle(BaseEstimator, ABC):
         "intercepts_init": [list, None],
         "trainable": [dict, None],
         "n_init": [Interval(Integral, 1, None, closed="left")],
+        "scoring": [None, StrOptions({"loss", *get_scorer_names()}), callable],
     }
 
     @abstractmethod
@@ -262,6 +392,7 @@ class BaseSquiggle(BaseEstimator, ABC):
         self.n_iter_ = 0
         self.t_ = 0
         self.loss_curve_ = []
+        self.history_ = []
         self._no_improvement_count = 0
         self._optimizer = None
         if self.early_stopping and self.solver in _STOCHASTIC_SOLVERS:
@@ -277,6 +408,7 @@ class BaseSquiggle(BaseEstimator, ABC):
     # Fitting
 
     def _fit(self, X, y, sample_weight=None, incremental=False):
+        X_raw, y_raw, sw_raw = X, y, sample_weight
         hidden_sizes = self._hidden_sizes()
         hidden_acts = self._hidden_activations(len(hidden_sizes))
         first_pass = not hasattr(self, "coefs_") or (
@@ -289,12 +421,23 @@ class BaseSquiggle(BaseEstimator, ABC):
 
         layer_units = [X.shape[1]] + hidden_sizes + [y.shape[1]]
         layout = ParameterLayout(layer_units)
-        rng = check_random_state(self.random_state)
         self.n_outputs_ = y.shape[1]
         self.n_layers_ = len(layer_units)
         loss = self._loss_name()
         self.out_activation_ = OUTPUT_ACTIVATIONS[loss]
-        mask = self._trainable_mask(layout)
+        run = _Run(
+            X=X,
+            y=y,
+            sample_weight=sample_weight,
+            layout=layout,
+            hidden_acts=hidden_acts,
+            loss=loss,
+            mask=self._trainable_mask(layout),
+            rng=check_random_state(self.random_state),
+            incremental=incremental,
+            scorer=self._validation_scorer(),
+            callbacks=_CallbackBridge(self, X_raw, y_raw, sw_raw, incremental),
+        )
 
         if first_pass:
             n_init = self.n_init
@@ -308,13 +451,11 @@ class BaseSquiggle(BaseEstimator, ABC):
                 n_init = 1
             best = None
             for _ in range(n_init):
-                self._start_run(layout, X.dtype, rng)
-                interrupted = self._train(
-                    X, y, sample_weight, layout, hidden_acts, loss, mask, rng, False
-                )
+                self._start_run(layout, X.dtype, run.rng)
+                interrupted = self._train(run)
                 if best is None or self.loss_ < best["loss_"]:
                     best = {name: getattr(self, name) for name in _RUN_STATE}
-                if interrupted:
+                if interrupted or run.callbacks.stopped:
                     break
             for name, value in best.items():
                 setattr(self, name, value)
@@ -332,9 +473,10 @@ class BaseSquiggle(BaseEstimator, ABC):
             # views from it.
             params = layout.pack(self.coefs_, self.intercepts_, X.dtype)
             self._bind_params(params, layout)
-            self._train(
-                X, y, sample_weight, layout, hidden_acts, loss, mask, rng, incremental
-            )
+            if not hasattr(self, "history_"):
+                self.history_ = []
+            self._train(run)
+        run.callbacks.end_fit()
         if not np.isfinite(self._params).all():
             raise ValueError(
                 "Solver produced non-finite parameter weights. The input data may"
@@ -342,20 +484,43 @@ class BaseSquiggle(BaseEstimator, ABC):
             )
         return self
 
-    def _train(
-        self, X, y, sample_weight, layout, hidden_acts, loss, mask, rng, incremental
-    ):
+    def _train(self, run):
         """Run the solver; return True if the user interrupted it."""
+        run.start = time.perf_counter()
         # Overflow is detected and reported by the solvers themselves (a
-        # ConvergenceWarning and the last finite parameters), not by numpy.
+        # ConvergenceWarning and the best finite parameters), not by numpy.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             if self.solver == "lbfgs":
-                return self._fit_lbfgs(
-                    X, y, sample_weight, layout, hidden_acts, loss, mask
-                )
-            return self._fit_stochastic(
-                X, y, sample_weight, layout, hidden_acts, loss, mask, rng, incremental
-            )
+                return self._fit_lbfgs(run)
+            return self._fit_stochastic(run)
+
+    def _validation_scorer(self):
+        """The early-stopping score: None for scikit-learn's (accuracy or R^2),
+        "loss" for minus the validation loss, or a scorer(estimator, X, y)."""
+        if self.scoring is None or self.scoring == "loss":
+            return self.scoring
+        return check_scoring(self, scoring=self.scoring)
+
+    def _record(self, run, loss, learning_rate, val_loss=None, val_score=None):
+        """Log one epoch (or lbfgs iteration): loss curve, history, verbose table
+        and callbacks. Returns True if a callback asks to stop."""
+        self.loss_curve_.append(loss)
+        row = {
+            "epoch": len(self.history_) + 1,
+            "loss": loss,
+            "learning_rate": learning_rate,
+            "seconds": time.perf_counter() - run.start,
+        }
+        if val_score is not None:
+            row["val_loss"] = val_loss
+            row["val_score"] = val_score
+        self.history_.append(row)
+        if self.verbose:
+            if not run.printed_header:
+                run.printed_header = True
+                print(_table_row(_HISTORY_COLUMNS))
+            print(_table_row([row.get(name, "") for name in _HISTORY_COLUMNS]))
+        return run.callbacks.end_epoch()
 
     def _new_optimizer(self):
         if self.solver == "sgd":
@@ -375,10 +540,17 @@ class BaseSquiggle(BaseEstimator, ABC):
             self.epsilon,
         )
 
-    def _fit_lbfgs(self, X, y, sample_weight, layout, hidden_acts, loss, mask):
+    def _fit_lbfgs(self, run):
+        X, y, sample_weight, mask = run.X, run.y, run.sample_weight, run.mask
         params = self._params
         net = Network(
-            layout, params, hidden_acts, loss, self.out_activation_, X.shape[0], mask
+            run.layout,
+            params,
+            run.hidden_acts,
+            run.loss,
+            self.out_activation_,
+            X.shape[0],
+            mask,
         )
         total_weight = X.shape[0] if sample_weight is None else sample_weight.sum()
         l2 = self.alpha / total_weight
@@ -386,7 +558,6 @@ class BaseSquiggle(BaseEstimator, ABC):
         # failed line search leaves in the estimator.
         best = {"x": params.astype(np.float64), "loss": np.inf}
         n_curve = len(self.loss_curve_)
-        start = time.perf_counter()
 
         def loss_grad(x):
             params[:] = x
@@ -403,8 +574,11 @@ class BaseSquiggle(BaseEstimator, ABC):
             return value, net.grad.astype(np.float64)
 
         def callback(intermediate_result):
-            self.loss_curve_.append(float(intermediate_result.fun))
-            self._report(len(self.loss_curve_) - n_curve, start)
+            params[:] = intermediate_result.x
+            if self._record(run, float(intermediate_result.fun), None):
+                # scipy stops L-BFGS-B when the callback raises StopIteration.
+                raise StopIteration
+            run.callbacks.begin_epoch()
 
         bounds = None
         if mask is not None:
@@ -412,6 +586,7 @@ class BaseSquiggle(BaseEstimator, ABC):
             # L-BFGS-B never moves them, whatever its line search does.
             x0 = params.astype(np.float64)
             bounds = [(v, v) if not m else (None, None) for v, m in zip(x0, mask)]
+        run.callbacks.begin_epoch()
         try:
             result = scipy.optimize.minimize(
                 loss_grad,
@@ -427,6 +602,7 @@ class BaseSquiggle(BaseEstimator, ABC):
                 },
             )
         except KeyboardInterrupt:
+            run.callbacks.abandon_epoch()
             params[:] = best["x"]
             self.n_iter_ = len(self.loss_curve_) - n_curve
             self.loss_ = float(best["loss"])
@@ -437,6 +613,8 @@ class BaseSquiggle(BaseEstimator, ABC):
                 UserWarning,
             )
             return True
+        # The iteration begun after the last one never ran.
+        run.callbacks.abandon_epoch()
         if not math.isfinite(best["loss"]):
             params[:] = best["x"]
             self.n_iter_ = 0
@@ -459,9 +637,13 @@ class BaseSquiggle(BaseEstimator, ABC):
         self.best_loss_ = min(self.loss_curve_[n_curve:], default=self.loss_)
         return False
 
-    def _fit_stochastic(
-        self, X, y, sample_weight, layout, hidden_acts, loss, mask, rng, incremental
-    ):
+    def _fit_stochastic(self, run):
+        X, y, sample_weight, incremental = (
+            run.X,
+            run.y,
+            run.sample_weight,
+            (run.incremental),
+        )
         params = self._params
         # warm_start and partial_fit continue with the optimizer's state
         # (momentum, Adam's moments and step count, the adaptive rate).
@@ -479,7 +661,7 @@ class BaseSquiggle(BaseEstimator, ABC):
             stratify = y if is_classifier(self) and self._stratify_validation else None
             train_idx, val_idx = train_test_split(
                 np.arange(X.shape[0]),
-                random_state=rng,
+                random_state=run.rng,
                 test_size=self.validation_fraction,
                 stratify=stratify,
             )
@@ -488,13 +670,12 @@ class BaseSquiggle(BaseEstimator, ABC):
                     "The validation set is too small. Increase 'validation_fraction' "
                     "or the size of your dataset."
                 )
-            X_val, y_val = X[val_idx], y[val_idx]
-            sw_val = None if sample_weight is None else sample_weight[val_idx]
+            run.X_val, run.y_val = X[val_idx], y[val_idx]
+            if sample_weight is not None:
+                run.sw_val = sample_weight[val_idx]
             X, y = X[train_idx], y[train_idx]
             if sample_weight is not None:
                 sample_weight = sample_weight[train_idx]
-        else:
-            X_val = y_val = sw_val = None
 
         n_samples = X.shape[0]
         if self.batch_size == "auto":
@@ -508,7 +689,13 @@ class BaseSquiggle(BaseEstimator, ABC):
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
 
         net = Network(
-            layout, params, hidden_acts, loss, self.out_activation_, batch_size, mask
+            run.layout,
+            params,
+            run.hidden_acts,
+            run.loss,
+            self.out_activation_,
+            batch_size,
+            run.mask,
         )
         # One objective for every solver and batch size:
         #   J = sum_i s_i loss_i / S + alpha / (2 S) * ||W||^2,  S = sum_i s_i.
@@ -541,11 +728,11 @@ class BaseSquiggle(BaseEstimator, ABC):
         epoch_start = params.copy()
         self._best_params = params.copy()
         interrupted = False
-        start = time.perf_counter()
         try:
             for _ in range(self.max_iter):
+                run.callbacks.begin_epoch()
                 if self.shuffle:
-                    rng.shuffle(order)
+                    run.rng.shuffle(order)
                     if dense:
                         np.take(X, order, axis=0, out=X_epoch)
                     else:
@@ -575,13 +762,14 @@ class BaseSquiggle(BaseEstimator, ABC):
                 self.n_iter_ += 1
                 self.loss_ = accumulated_loss / n_samples
                 self.t_ += n_samples
-                self.loss_curve_.append(self.loss_)
-                self._report(self.n_iter_, start)
-
-                self._update_no_improvement_count(
-                    net, X_val, y_val, sw_val, epoch_start
+                val_loss, val_score = self._validate_epoch(run, net)
+                stop = self._record(
+                    run, self.loss_, optimizer.learning_rate, val_loss, val_score
                 )
+                self._update_no_improvement_count(val_score, epoch_start)
                 epoch_start[:] = params
+                if stop:
+                    break
                 optimizer.iteration_ends(self.t_)
 
                 if self._no_improvement_count > self.n_iter_no_change:
@@ -614,6 +802,7 @@ class BaseSquiggle(BaseEstimator, ABC):
             if not np.isfinite(net.forward(X_epoch[batch])).all():
                 raise _Diverged
         except KeyboardInterrupt:
+            run.callbacks.abandon_epoch()
             interrupted = True
             params[:] = self._best_params
             if self.best_loss_ is not None and math.isfinite(self.best_loss_):
@@ -624,6 +813,7 @@ class BaseSquiggle(BaseEstimator, ABC):
                 UserWarning,
             )
         except _Diverged:
+            run.callbacks.abandon_epoch()
             params[:] = self._best_params
             # Momentum or Adam moments may hold non-finite values: start afresh.
             self._optimizer = None
@@ -646,7 +836,38 @@ class BaseSquiggle(BaseEstimator, ABC):
         del self._best_params
         return interrupted
 
-    def _update_no_improvement_count(self, net, X_val, y_val, sw_val, epoch_start):
+    def _validate_epoch(self, run, net):
+        """Validation loss and score after an epoch (None, None without a
+        validation set). The score is the one early stopping maximises."""
+        if run.X_val is None:
+            return None, None
+        X_val, y_val, sw_val = run.X_val, run.y_val, run.sw_val
+        outputs = [
+            net.forward(X_val[rows]).copy()
+            for rows in gen_batches(X_val.shape[0], net.activations[0].shape[0])
+        ]
+        output = np.vstack(outputs)
+        total = X_val.shape[0] if sw_val is None else sw_val.sum()
+        val_loss = LOSSES[run.loss](y_val, output, sw_val) / total
+        if run.scorer is None:
+            val_score = self._validation_score(output, y_val, sw_val)
+        elif run.scorer == "loss":
+            val_score = -val_loss
+        else:
+            with warnings.catch_warnings():
+                # The validation rows are already a validated array.
+                warnings.filterwarnings("ignore", "X does not have valid feature")
+                kwargs = {} if sw_val is None else {"sample_weight": sw_val}
+                val_score = float(
+                    run.scorer(self, X_val, self._decode_targets(y_val), **kwargs)
+                )
+        return float(val_loss), float(val_score)
+
+    def _decode_targets(self, y):
+        """Encoded targets back to what the user passed (labels for classifiers)."""
+        return y.ravel() if y.shape[1] == 1 else y
+
+    def _update_no_improvement_count(self, val_score, epoch_start):
         """Count epochs without progress and remember the best parameters.
 
         The training loss of an epoch is measured along the way, from the
@@ -655,19 +876,13 @@ class BaseSquiggle(BaseEstimator, ABC):
         to.
         """
         if self.early_stopping:
-            scores = []
-            for batch in gen_batches(X_val.shape[0], net.activations[0].shape[0]):
-                scores.append(net.forward(X_val[batch]).copy())
-            score = self._validation_score(np.vstack(scores), y_val, sw_val)
-            self.validation_scores_.append(score)
-            if self.verbose:
-                print(f"Validation score: {score:f}")
-            if score < self.best_validation_score_ + self.tol:
+            self.validation_scores_.append(val_score)
+            if not val_score >= self.best_validation_score_ + self.tol:
                 self._no_improvement_count += 1
             else:
                 self._no_improvement_count = 0
-            if score > self.best_validation_score_:
-                self.best_validation_score_ = score
+            if val_score > self.best_validation_score_:
+                self.best_validation_score_ = val_score
                 self._best_params[:] = self._params
         else:
             if self.loss_curve_[-1] > self.best_loss_ - self.tol:
@@ -677,13 +892,6 @@ class BaseSquiggle(BaseEstimator, ABC):
             if self.loss_curve_[-1] < self.best_loss_:
                 self.best_loss_ = self.loss_curve_[-1]
                 self._best_params[:] = epoch_start
-
-    def _report(self, iteration, start):
-        if self.verbose:
-            print(
-                f"Iteration {iteration}, loss = {self.loss_curve_[-1]:.8f}, "
-                f"{time.perf_counter() - start:.3f}s"
-            )
 
     # ------------------------------------------------------------------
     # Prediction

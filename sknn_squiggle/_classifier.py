@@ -14,7 +14,7 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from ._base import BaseSquiggle
+from ._base import BaseSquiggle, with_callbacks
 from ._docstrings import ATTRIBUTES, PARAMETERS
 
 
@@ -101,6 +101,7 @@ class SquiggleClassifier(ClassifierMixin, BaseSquiggle):
         intercepts_init=None,
         trainable=None,
         n_init=1,
+        scoring=None,
         class_weight=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -130,6 +131,7 @@ class SquiggleClassifier(ClassifierMixin, BaseSquiggle):
         self.intercepts_init = intercepts_init
         self.trainable = trainable
         self.n_init = n_init
+        self.scoring = scoring
         self.class_weight = class_weight
 
     # ------------------------------------------------------------------
@@ -221,6 +223,9 @@ class SquiggleClassifier(ClassifierMixin, BaseSquiggle):
             return Y
         return output > 0.5
 
+    def _decode_targets(self, y):
+        return self._label_binarizer.inverse_transform(y > 0.5)
+
     def _validation_score(self, output, y, sample_weight):
         if not np.isfinite(output).all():
             return np.nan
@@ -230,6 +235,7 @@ class SquiggleClassifier(ClassifierMixin, BaseSquiggle):
     # ------------------------------------------------------------------
     # Public methods
 
+    @with_callbacks
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit the network to data matrix X and labels y.
@@ -251,6 +257,7 @@ class SquiggleClassifier(ClassifierMixin, BaseSquiggle):
         return self._fit(X, y, sample_weight=sample_weight, incremental=False)
 
     @available_if(lambda est: est._check_solver())
+    @with_callbacks
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Update the network with one epoch over the given data.

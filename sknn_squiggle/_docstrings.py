@@ -117,6 +117,13 @@ PARAMETERS = """
         Number of random initialisations to train from; the run with the
         lowest final training loss is kept (like KMeans). Ignored when both
         ``coefs_init`` and ``intercepts_init`` are given.
+
+    scoring : None, "loss", str or callable, default=None
+        What early stopping maximises on the validation set: None for
+        scikit-learn's choice (accuracy for classifiers, R^2 for regressors);
+        "loss" for minus the validation loss; a scorer name such as
+        "neg_log_loss" or "roc_auc"; or a callable ``scorer(estimator, X, y)``.
+        The best weights are restored at the end.
 """
 
 ATTRIBUTES = """
@@ -157,6 +164,12 @@ ATTRIBUTES = """
 
     best_validation_score_ : float or None
         The best validation score under early stopping.
+
+    history_ : list of dict
+        One record per epoch (sgd, adam) or iteration (lbfgs), with "epoch",
+        "loss" (training loss), "learning_rate" (None for lbfgs), "seconds"
+        since the fit started, and under early stopping "val_loss" and
+        "val_score". ``pandas.DataFrame(est.history_)`` makes it a table.
 
     n_features_in_ : int
         Number of features seen during fit.

@@ -7,7 +7,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from ._base import BaseSquiggle
+from ._base import BaseSquiggle, with_callbacks
 from ._docstrings import ATTRIBUTES, PARAMETERS
 
 
@@ -92,6 +92,7 @@ class SquiggleRegressor(RegressorMixin, BaseSquiggle):
         intercepts_init=None,
         trainable=None,
         n_init=1,
+        scoring=None,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -121,6 +122,7 @@ class SquiggleRegressor(RegressorMixin, BaseSquiggle):
         self.intercepts_init = intercepts_init
         self.trainable = trainable
         self.n_init = n_init
+        self.scoring = scoring
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(
@@ -153,6 +155,7 @@ class SquiggleRegressor(RegressorMixin, BaseSquiggle):
             return np.nan
         return r2_score(y, output, sample_weight=sample_weight)
 
+    @with_callbacks
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit the network to data matrix X and target(s) y.
@@ -174,6 +177,7 @@ class SquiggleRegressor(RegressorMixin, BaseSquiggle):
         return self._fit(X, y, sample_weight=sample_weight, incremental=False)
 
     @available_if(lambda est: est._check_solver())
+    @with_callbacks
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
         """Update the network with one epoch over the given data.
