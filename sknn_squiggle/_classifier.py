@@ -14,8 +14,9 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from ._base import BaseSquiggle, with_callbacks
+from ._base import BaseSquiggle
 from ._docstrings import ATTRIBUTES, PARAMETERS
+from ._reporting import with_callbacks
 
 
 class SquiggleClassifier(ClassifierMixin, BaseSquiggle):

@@ -7,8 +7,9 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from ._base import BaseSquiggle, with_callbacks
+from ._base import BaseSquiggle
 from ._docstrings import ATTRIBUTES, PARAMETERS
+from ._reporting import with_callbacks
 
 
 class SquiggleRegressor(RegressorMixin, BaseSquiggle):
