@@ -545,8 +545,10 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
         optimizer = self._optimizer
 
         if self.early_stopping:
-            # Stratify single-output classification (not multilabel), as
-            # scikit-learn does.
+            # Stratify binary and multiclass targets (not multilabel) so the
+            # validation set keeps the class proportions. scikit-learn
+            # stratifies binary targets only (its multiclass targets are
+            # one-hot, n_outputs_ > 1); the random draws are the same.
             stratify = y if is_classifier(self) and self._stratify_validation else None
             train_idx, val_idx = train_test_split(
                 np.arange(X.shape[0]),

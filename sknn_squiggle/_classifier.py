@@ -58,7 +58,7 @@ class SquiggleClassifier(ClassifierMixin, BaseSquiggle):
     >>> from sklearn.datasets import make_moons
     >>> from sknn_squiggle import SquiggleClassifier
     >>> X, y = make_moons(n_samples=200, noise=0.1, random_state=0)
-    >>> clf = SquiggleClassifier(hidden_layer_sizes=(8,), solver="lbfgs",
+    >>> clf = SquiggleClassifier(hidden_layer_sizes=(16,), solver="lbfgs",
     ...                          random_state=0).fit(X, y)
     >>> clf.score(X, y) > 0.95
     True
@@ -254,6 +254,15 @@ class SquiggleClassifier(ClassifierMixin, BaseSquiggle):
         -------
         self : SquiggleClassifier
             The fitted estimator.
+
+        Examples
+        --------
+        >>> from sknn_squiggle import SquiggleClassifier
+        >>> X, y = [[0.0], [0.2], [0.8], [1.0]], ["low", "low", "high", "high"]
+        >>> clf = SquiggleClassifier(hidden_layer_sizes=(3,), solver="lbfgs",
+        ...                          random_state=0).fit(X, y)
+        >>> clf.classes_.tolist()
+        ['high', 'low']
         """
         return self._fit(X, y, sample_weight=sample_weight, incremental=False)
 
@@ -281,6 +290,16 @@ class SquiggleClassifier(ClassifierMixin, BaseSquiggle):
         -------
         self : SquiggleClassifier
             The updated estimator.
+
+        Examples
+        --------
+        >>> from sknn_squiggle import SquiggleClassifier
+        >>> X, y = [[0.0], [0.2], [0.8], [1.0]], [0, 0, 1, 1]
+        >>> clf = SquiggleClassifier(hidden_layer_sizes=(3,), random_state=0)
+        >>> clf = clf.partial_fit(X[:2], y[:2], classes=[0, 1])
+        >>> clf = clf.partial_fit(X[2:], y[2:])
+        >>> clf.classes_.tolist()
+        [0, 1]
         """
         if _check_partial_fit_first_call(self, classes):
             self._label_binarizer = LabelBinarizer()
@@ -303,6 +322,15 @@ class SquiggleClassifier(ClassifierMixin, BaseSquiggle):
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
             The predicted classes.
+
+        Examples
+        --------
+        >>> from sknn_squiggle import SquiggleClassifier
+        >>> X, y = [[0.0], [0.2], [0.8], [1.0]], ["low", "low", "high", "high"]
+        >>> clf = SquiggleClassifier(hidden_layer_sizes=(3,), solver="lbfgs",
+        ...                          random_state=0).fit(X, y)
+        >>> clf.predict([[0.1], [0.9]]).tolist()
+        ['low', 'high']
         """
         check_is_fitted(self)
         output = self._forward_fast(X)
@@ -325,6 +353,16 @@ class SquiggleClassifier(ClassifierMixin, BaseSquiggle):
         proba : ndarray of shape (n_samples, n_classes)
             The probability of each class, in the order of ``classes_``.
             Sigmoid outputs are kept strictly inside (0, 1).
+
+        Examples
+        --------
+        >>> from sknn_squiggle import SquiggleClassifier
+        >>> X, y = [[0.0], [0.2], [0.8], [1.0]], [0, 0, 1, 1]
+        >>> clf = SquiggleClassifier(hidden_layer_sizes=(3,), solver="lbfgs",
+        ...                          random_state=0).fit(X, y)
+        >>> proba = clf.predict_proba([[0.1], [0.9]])
+        >>> proba.shape, bool(proba[0, 0] > 0.5), bool(proba[1, 1] > 0.5)
+        ((2, 2), True, True)
         """
         check_is_fitted(self)
         output = self._forward_fast(X)
@@ -349,6 +387,16 @@ class SquiggleClassifier(ClassifierMixin, BaseSquiggle):
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
             ``log(predict_proba(X))``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sknn_squiggle import SquiggleClassifier
+        >>> X, y = [[0.0], [0.2], [0.8], [1.0]], [0, 0, 1, 1]
+        >>> clf = SquiggleClassifier(hidden_layer_sizes=(3,), solver="lbfgs",
+        ...                          random_state=0).fit(X, y)
+        >>> bool(np.allclose(np.exp(clf.predict_log_proba(X)), clf.predict_proba(X)))
+        True
         """
         proba = self.predict_proba(X)
         return np.log(proba, out=proba)

@@ -48,8 +48,8 @@ class SquiggleRegressor(RegressorMixin, BaseSquiggle):
     >>> X, y = make_regression(n_samples=200, n_features=5, noise=1.0,
     ...                        random_state=1)
     >>> X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=1)
-    >>> reg = SquiggleRegressor(hidden_layer_sizes=(16,), solver="lbfgs",
-    ...                         max_iter=2000, random_state=1)
+    >>> reg = SquiggleRegressor(hidden_layer_sizes=(8,), solver="lbfgs",
+    ...                         max_iter=300, random_state=1)
     >>> reg.fit(X_train, y_train).score(X_test, y_test) > 0.95
     True
     >>> reg.predict(X_test[:2]).shape
@@ -174,6 +174,15 @@ class SquiggleRegressor(RegressorMixin, BaseSquiggle):
         -------
         self : SquiggleRegressor
             The fitted estimator.
+
+        Examples
+        --------
+        >>> from sknn_squiggle import SquiggleRegressor
+        >>> X, y = [[0.0], [0.5], [1.0]], [0.0, 1.0, 0.0]
+        >>> reg = SquiggleRegressor(hidden_layer_sizes=(2,), solver="lbfgs",
+        ...                         activation="softplus", random_state=0)
+        >>> reg.fit(X, y).n_layers_
+        3
         """
         return self._fit(X, y, sample_weight=sample_weight, incremental=False)
 
@@ -199,6 +208,17 @@ class SquiggleRegressor(RegressorMixin, BaseSquiggle):
         -------
         self : SquiggleRegressor
             The updated estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sknn_squiggle import SquiggleRegressor
+        >>> X = np.linspace(0, 1, 20).reshape(-1, 1)
+        >>> reg = SquiggleRegressor(hidden_layer_sizes=(4,), random_state=0)
+        >>> for _ in range(3):
+        ...     reg = reg.partial_fit(X, X.ravel())
+        >>> len(reg.loss_curve_)
+        3
         """
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
 
@@ -214,6 +234,15 @@ class SquiggleRegressor(RegressorMixin, BaseSquiggle):
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             The predicted values.
+
+        Examples
+        --------
+        >>> from sknn_squiggle import SquiggleRegressor
+        >>> X, y = [[0.0], [0.5], [1.0]], [0.0, 1.0, 0.0]
+        >>> reg = SquiggleRegressor(hidden_layer_sizes=(2,), solver="lbfgs",
+        ...                         random_state=0).fit(X, y)
+        >>> reg.predict([[0.25], [0.75]]).shape
+        (2,)
         """
         check_is_fitted(self)
         y_pred = self._forward_fast(X)

@@ -1,0 +1,282 @@
+"""Backpropagation checked against finite differences and an independent loss.
+
+``Network.loss_grad`` returns the batch objective
+
+    J(theta) = sum_i s_i * loss(y_i, p_i) / normaliser + l2 / 2 * ||W||^2
+
+and writes dJ/dtheta into ``net.grad``. Two independent checks:
+
+- the gradient against central finite differences of the returned loss,
+  ``(J(theta + eps e_k) - J(theta - eps e_k)) / (2 eps)``, whose error is
+  O(eps^2) (plus rounding of order 1e-16 / eps);
+- the returned loss against a from-scratch numpy forward pass and loss, with
+  every activation and loss written out here from its textbook formula.
+"""
+
+import numpy as np
+import pytest
+from scipy.special import erf
+
+from sknn_squiggle._activations import HIDDEN_ACTIVATIONS
+from sknn_squiggle._network import Network, ParameterLayout
+
+EPS = 1e-6
+RTOL = 1e-5
+ATOL = 1e-8
+
+# (loss, output activation, number of outputs)
+LOSS_PAIRS = [
+    ("squared_error", "identity", 1),
+    ("squared_error", "identity", 2),
+    ("squared_error", "identity", 3),
+    ("poisson", "exp", 1),
+    ("poisson", "exp", 2),
+    ("binary_log_loss", "logistic", 1),
+    ("binary_log_loss", "logistic", 3),
+    ("log_loss", "softmax", 3),
+]
+
+
+# ---------------------------------------------------------------------------
+# Independent reference implementation (textbook formulas, no package code)
+
+
+def _ref_activation(name, z):
+    if name == "identity":
+        return z
+    if name in ("logistic", "sigmoid"):
+        return 1.0 / (1.0 + np.exp(-z))
+    if name == "tanh":
+        return np.tanh(z)
+    if name == "relu":
+        return np.where(z > 0, z, 0.0)
+    if name == "leaky_relu":
+        return np.where(z > 0, z, 0.01 * z)
+    if name == "softplus":
+        return np.log1p(np.exp(z))
+    if name == "elu":
+        return np.where(z > 0, z, np.exp(z) - 1.0)
+    if name == "gelu":
+        # x * Phi(x), Phi the standard normal CDF.
+        return z * 0.5 * (1.0 + erf(z / np.sqrt(2.0)))
+    if name == "silu":
+        return z / (1.0 + np.exp(-z))
+    if name == "exp":
+        return np.exp(z)
+    if name == "softmax":
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+    raise ValueError(name)
+
+
+def _ref_per_sample_loss(loss, y, p):
+    """Per-sample loss summed over outputs."""
+    if loss == "squared_error":
+        return 0.5 * ((y - p) ** 2).sum(axis=1)
+    if loss == "poisson":
+        # Half Poisson deviance; y log(y / p) is 0 for y = 0.
+        ylogy = np.where(y > 0, y * np.log(np.where(y > 0, y, 1.0) / p), 0.0)
+        return (ylogy - y + p).sum(axis=1)
+    if loss == "binary_log_loss":
+        return -(y * np.log(p) + (1 - y) * np.log(1 - p)).sum(axis=1)
+    if loss == "log_loss":
+        return -(y * np.log(p)).sum(axis=1)
+    raise ValueError(loss)
+
+
+def _ref_objective(X, y, coefs, intercepts, hidden, out_act, loss, sw, norm, l2):
+    a = X
+    for i, (W, b) in enumerate(zip(coefs, intercepts)):
+        z = a @ W + b
+        a = _ref_activation(hidden[i] if i < len(hidden) else out_act, z)
+    per_sample = _ref_per_sample_loss(loss, y, a)
+    weights = np.ones(X.shape[0]) if sw is None else sw
+    penalty = 0.5 * l2 * sum(float((W**2).sum()) for W in coefs)
+    return float(weights @ per_sample) / norm + penalty
+
+
+# ---------------------------------------------------------------------------
+# Problem construction
+
+
+def _targets(loss, n, n_out, rng):
+    if loss == "squared_error":
+        return rng.normal(size=(n, n_out))
+    if loss == "poisson":
+        y = rng.poisson(2.0, size=(n, n_out)).astype(float)
+        y[0] = 0.0  # a zero count exercises the y log y = 0 convention
+        return y
+    if loss == "binary_log_loss":
+        return rng.integers(0, 2, size=(n, n_out)).astype(float)
+    if loss == "log_loss":
+        return np.eye(n_out)[rng.integers(0, n_out, size=n)]
+    raise ValueError(loss)
+
+
+def _problem(hidden_sizes, loss, n_out, seed=0, n=7, d=4):
+    rng = np.random.default_rng(seed)
+    layout = ParameterLayout([d, *hidden_sizes, n_out])
+    # Small weights keep exp/softmax outputs moderate so that finite
+    # differences are well conditioned.
+    params = rng.normal(scale=0.5, size=layout.n_params)
+    X = rng.normal(size=(n, d))
+    y = _targets(loss, n, n_out, rng)
+    sw = rng.uniform(0.2, 2.0, size=n)
+    return layout, params, X, y, sw
+
+
+def _finite_difference_grad(net, X, y, sw, norm, l2):
+    params = net.params
+    fd = np.empty_like(params)
+    for k in range(params.size):
+        orig = params[k]
+        params[k] = orig + EPS
+        plus = net.loss_grad(X, y, sw, norm, l2)
+        params[k] = orig - EPS
+        minus = net.loss_grad(X, y, sw, norm, l2)
+        params[k] = orig
+        fd[k] = (plus - minus) / (2 * EPS)
+    return fd
+
+
+def _check_gradient(net, X, y, sw, norm, l2):
+    net.loss_grad(X, y, sw, norm, l2)
+    analytic = net.grad.copy()
+    numeric = _finite_difference_grad(net, X, y, sw, norm, l2)
+    np.testing.assert_allclose(analytic, numeric, rtol=RTOL, atol=ATOL)
+    # The check would be vacuous if everything were zero.
+    assert np.abs(analytic).max() > 1e-3
+
+
+# ---------------------------------------------------------------------------
+# Gradient tests
+
+
+@pytest.mark.parametrize("activation", HIDDEN_ACTIVATIONS)
+@pytest.mark.parametrize(("loss", "out_act", "n_out"), LOSS_PAIRS)
+@pytest.mark.parametrize("use_weights", [False, True])
+@pytest.mark.parametrize("l2", [0.0, 0.3])
+def test_gradient_every_hidden_activation_and_loss(
+    activation, loss, out_act, n_out, use_weights, l2
+):
+    """Every hidden activation with every (loss, output activation) pair."""
+    layout, params, X, y, sw = _problem((5,), loss, n_out)
+    net = Network(layout, params, [activation], loss, out_act, 7)
+    sw = sw if use_weights else None
+    norm = X.shape[0] if sw is None else sw.sum()
+    _check_gradient(net, X, y, sw, norm, l2)
+
+
+@pytest.mark.parametrize(("loss", "out_act", "n_out"), LOSS_PAIRS)
+@pytest.mark.parametrize("use_weights", [False, True])
+@pytest.mark.parametrize("l2", [0.0, 0.3])
+def test_gradient_every_loss(loss, out_act, n_out, use_weights, l2):
+    """Every (loss, output activation) pair with an arbitrary normaliser."""
+    layout, params, X, y, sw = _problem((4,), loss, n_out, seed=1)
+    net = Network(layout, params, ["tanh"], loss, out_act, 7)
+    sw = sw if use_weights else None
+    # An arbitrary normaliser (as for a minibatch) must scale the data term only.
+    norm = 3.7
+    _check_gradient(net, X, y, sw, norm, l2)
+
+
+@pytest.mark.parametrize(
+    "hidden_acts",
+    [
+        ["gelu", "elu"],
+        ["silu", "softplus"],
+        ["relu", "logistic"],
+        ["leaky_relu", "gelu"],
+        ["identity", "silu"],
+        ["tanh", "sigmoid"],
+    ],
+)
+@pytest.mark.parametrize(("loss", "out_act", "n_out"), LOSS_PAIRS[::2])
+def test_gradient_two_hidden_layers_per_layer_activations(
+    hidden_acts, loss, out_act, n_out
+):
+    layout, params, X, y, sw = _problem((4, 3), loss, n_out, seed=2)
+    net = Network(layout, params, hidden_acts, loss, out_act, 7)
+    _check_gradient(net, X, y, sw, sw.sum(), 0.1)
+
+
+def test_gradient_with_larger_buffer_than_batch():
+    """Buffers sized for a larger batch must give the same gradient on a
+    smaller batch (only the first rows are used)."""
+    layout, params, X, y, sw = _problem((5,), "log_loss", 3)
+    net = Network(layout, params, ["gelu"], "log_loss", "softmax", 50)
+    _check_gradient(net, X, y, sw, 4.0, 0.2)
+
+
+def test_trainable_mask_zeroes_frozen_gradient():
+    layout, params, X, y, sw = _problem((5,), "squared_error", 2)
+    rng = np.random.default_rng(3)
+    mask = rng.random(layout.n_params) < 0.5
+    assert mask.any() and (~mask).any()
+
+    free = Network(layout, params, ["silu"], "squared_error", "identity", 7)
+    loss_free = free.loss_grad(X, y, sw, sw.sum(), 0.2)
+    grad_free = free.grad.copy()
+    assert np.all(grad_free != 0)
+
+    masked = Network(layout, params, ["silu"], "squared_error", "identity", 7, mask)
+    loss_masked = masked.loss_grad(X, y, sw, sw.sum(), 0.2)
+    assert loss_masked == pytest.approx(loss_free, rel=1e-15)
+    np.testing.assert_array_equal(masked.grad[~mask], 0.0)
+    np.testing.assert_array_equal(masked.grad[mask], grad_free[mask])
+
+
+# ---------------------------------------------------------------------------
+# The loss value itself
+
+
+@pytest.mark.parametrize(("loss", "out_act", "n_out"), LOSS_PAIRS)
+@pytest.mark.parametrize("use_weights", [False, True])
+@pytest.mark.parametrize("l2", [0.0, 0.7])
+def test_loss_matches_independent_objective(loss, out_act, n_out, use_weights, l2):
+    hidden = ["softplus", "gelu"]
+    layout, params, X, y, sw = _problem((5, 3), loss, n_out, seed=4)
+    net = Network(layout, params, hidden, loss, out_act, 7)
+    sw = sw if use_weights else None
+    norm = 2.5
+    coefs, intercepts = layout.views(params.copy())
+    expected = _ref_objective(
+        X, y, coefs, intercepts, hidden, out_act, loss, sw, norm, l2
+    )
+    assert net.loss_grad(X, y, sw, norm, l2) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("activation", HIDDEN_ACTIVATIONS)
+def test_forward_matches_independent_activation(activation):
+    """Each hidden activation's forward pass equals its textbook formula."""
+    layout, params, X, y, _ = _problem((6,), "squared_error", 1, seed=5)
+    net = Network(layout, params, [activation], "squared_error", "identity", 7)
+    coefs, intercepts = layout.views(params.copy())
+    hidden = _ref_activation(activation, X @ coefs[0] + intercepts[0])
+    expected = hidden @ coefs[1] + intercepts[1]
+    np.testing.assert_allclose(net.forward(X), expected, rtol=1e-12, atol=1e-14)
+
+
+def test_layout_order_matches_sklearn_pack():
+    """The flat vector is all coefs (row-major, layer by layer) then all
+    intercepts, like scikit-learn's ``_pack``."""
+    from sklearn.neural_network._multilayer_perceptron import _pack
+
+    layout = ParameterLayout([3, 4, 2])
+    flat = np.arange(layout.n_params, dtype=float)
+    coefs, intercepts = layout.views(flat)
+    assert [c.shape for c in coefs] == [(3, 4), (4, 2)]
+    assert [b.shape for b in intercepts] == [(4,), (2,)]
+    np.testing.assert_array_equal(_pack(coefs, intercepts), flat)
+    # Views, not copies: writing through them changes the flat vector.
+    coefs[1][0, 0] = -1.0
+    assert flat[12] == -1.0
+
+
+def test_all_pairs_covered():
+    """Guard: the loss table above covers every registered loss."""
+    from sknn_squiggle._losses import LOSSES, OUTPUT_ACTIVATIONS
+
+    covered = {(loss, act) for loss, act, _ in LOSS_PAIRS}
+    assert covered == set(OUTPUT_ACTIVATIONS.items())
+    assert set(LOSSES) == {loss for loss, _ in covered}
