@@ -893,6 +893,31 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
         tags.input_tags.sparse = True
         return tags
 
+    # ------------------------------------------------------------------
+    # Pickling: the optimizer's state travels as plain data (its kind and
+    # public attributes: numbers, strings and arrays), so that skops.io
+    # trusts everything in a fitted estimator but the estimator's own class.
+
+    def __getstate__(self):
+        # A copy: object.__getstate__ returns the instance's own __dict__.
+        state = dict(super().__getstate__())
+        optimizer = state.get("_optimizer")
+        for kind, cls in OPTIMIZERS.items():
+            if type(optimizer) is cls:
+                public = {k: v for k, v in vars(optimizer).items() if k[0] != "_"}
+                state["_optimizer"] = {"kind": kind, **public}
+        return state
+
+    def __setstate__(self, state):
+        optimizer = state.get("_optimizer")
+        if isinstance(optimizer, dict):
+            optimizer = dict(optimizer)
+            # The constructor allocates the scratch buffers for the parameters.
+            restored = OPTIMIZERS[optimizer.pop("kind")](state["_params"])
+            vars(restored).update(optimizer)
+            state = {**state, "_optimizer": restored}
+        super().__setstate__(state)
+
     def _check_solver(self):
         if self.solver not in _STOCHASTIC_SOLVERS:
             raise AttributeError(
