@@ -469,6 +469,13 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
                 raise StopIteration
             run.callbacks.begin_epoch()
 
+        if mask is not None and not mask.any():
+            # Nothing to train: the loss of the given parameters is the result.
+            self.n_iter_ = 0
+            self.loss_ = self.best_loss_ = float(
+                net.loss_grad(X, y, sample_weight, total_weight, l2)
+            )
+            return False
         bounds = None
         if mask is not None:
             # Frozen entries are pinned by equal lower and upper bounds, so

@@ -1,0 +1,380 @@
+"""SquiggleDisplay, LossLandscapeDisplay and the gallery examples.
+
+Expected curves are written out by hand in numpy from the fitted weights, or
+come from the lesson and from the estimators' predict/predict_proba.
+"""
+
+import runpy
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.special import logit
+from sklearn.datasets import make_classification, make_moons
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LinearRegression
+
+from sknn_squiggle import SquiggleClassifier, SquiggleRegressor
+from sknn_squiggle.plotting import LossLandscapeDisplay, SquiggleDisplay
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+EXAMPLES = sorted((Path(__file__).parents[1] / "examples").glob("plot_*.py"))
+
+DOSAGE = np.array([[0.0], [0.5], [1.0]])
+EFFECTIVE = np.array([0.0, 1.0, 0.0])
+LESSON = dict(w1=-34.4, b1=2.14, w2=-2.52, b2=1.29, w3=-1.3, w4=2.28, b3=-0.58)
+BP = dict(w1=3.34, b1=-1.43, w2=-3.53, b2=0.57, w3=-1.22, w4=-2.30, b3=0.0)
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def softplus(x):
+    return np.logaddexp(0, x)
+
+
+def frozen_network(w1, b1, w2, b2, w3, w4, b3, alpha=0.0):
+    """The lesson's (1, 2, 1) softplus network holding the given weights."""
+    return SquiggleRegressor(
+        hidden_layer_sizes=(2,),
+        activation="softplus",
+        solver="sgd",
+        alpha=alpha,
+        coefs_init=[np.array([[w1, w2]]), np.array([[w3], [w4]])],
+        intercepts_init=[np.array([b1, b2]), np.array([b3])],
+        trainable={"coefs": [False, False], "intercepts": [False, False]},
+    ).partial_fit(DOSAGE, EFFECTIVE)
+
+
+def _fit_quietly(est, X, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return est.fit(X, y)
+
+
+# ----------------------------------------------------------------------
+# SquiggleDisplay
+
+
+def test_squiggle_display_draws_the_lessons_curves():
+    reg = frozen_network(**LESSON)
+    grid = np.linspace(0, 1, 51)
+    disp = SquiggleDisplay.from_estimator(reg, DOSAGE, EFFECTIVE, grid=grid)
+    w = LESSON
+    blue = w["w3"] * softplus(w["w1"] * grid + w["b1"])
+    orange = w["w4"] * softplus(w["w2"] * grid + w["b2"])
+    np.testing.assert_allclose(disp.contributions[:, 0], blue, rtol=1e-12)
+    np.testing.assert_allclose(disp.contributions[:, 1], orange, rtol=1e-12)
+    np.testing.assert_allclose(disp.squiggle, blue + orange + w["b3"], rtol=1e-12)
+    assert disp.intercept == w["b3"]
+    np.testing.assert_array_equal(disp.weights, [w["w3"], w["w4"]])
+
+    # Two unit curves then the squiggle, drawn as computed.
+    assert len(disp.lines_) == 3
+    assert disp.lines_[-1] is disp.squiggle_line_
+    np.testing.assert_array_equal(disp.squiggle_line_.get_xdata(), grid)
+    np.testing.assert_array_equal(disp.squiggle_line_.get_ydata(), disp.squiggle)
+    np.testing.assert_array_equal(
+        disp.scatter_.get_offsets(), np.c_[DOSAGE[:, 0], EFFECTIVE]
+    )
+    assert disp.ax_.get_xlabel() == "feature 0"
+    assert disp.ax_.get_ylabel() == "prediction"
+    labels = [t.get_text() for t in disp.ax_.get_legend().get_texts()]
+    assert labels == [
+        "unit 0 × -1.3",
+        "unit 1 × 2.28",
+        "squiggle = sum − 0.58",
+        "training points",
+    ]
+    assert disp.figure_ is disp.ax_.figure
+
+
+def test_squiggle_display_default_grid_and_no_data():
+    reg = frozen_network(**LESSON)
+    disp = SquiggleDisplay.from_estimator(
+        reg, DOSAGE, grid_resolution=11, show_contributions=False
+    )
+    np.testing.assert_allclose(disp.grid_values, np.linspace(0, 1, 11))
+    np.testing.assert_allclose(disp.squiggle, reg.predict(disp.grid_values[:, None]))
+    assert disp.lines_ == [disp.squiggle_line_]
+    assert disp.scatter_ is None
+
+
+def test_squiggle_display_on_a_given_axes_with_style_aliases():
+    reg = frozen_network(**LESSON)
+    fig, ax = plt.subplots()
+    disp = SquiggleDisplay.from_estimator(
+        reg, DOSAGE, ax=ax, squiggle_kwargs={"c": "red", "lw": 1, "label": "mine"}
+    )
+    assert disp.ax_ is ax
+    assert disp.squiggle_line_.get_color() == "red"
+    assert disp.squiggle_line_.get_linewidth() == 1
+    assert disp.squiggle_line_.get_label() == "mine"
+
+
+def test_squiggle_display_holds_the_other_features_fixed():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 3))
+    y = X[:, 0] - X[:, 1] ** 2
+    reg = _fit_quietly(
+        SquiggleRegressor(hidden_layer_sizes=(5,), solver="lbfgs", random_state=0),
+        X,
+        y,
+    )
+    for fixed, point in (
+        ("median", np.median(X, axis=0)),
+        ("mean", X.mean(axis=0)),
+        ([0.3, -1.0, 2.0], np.array([0.3, -1.0, 2.0])),
+    ):
+        disp = SquiggleDisplay.from_estimator(
+            reg, X, y, feature=1, fixed=fixed, grid_resolution=7
+        )
+        X_grid = np.tile(point, (7, 1))
+        X_grid[:, 1] = np.linspace(X[:, 1].min(), X[:, 1].max(), 7)
+        np.testing.assert_allclose(disp.squiggle, reg.predict(X_grid), rtol=1e-12)
+        assert disp.contributions.shape == (7, 5)
+        np.testing.assert_array_equal(disp.data_x, X[:, 1])
+        np.testing.assert_array_equal(disp.data_y, y)
+
+
+def test_squiggle_display_feature_by_name():
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(rng.normal(size=(30, 2)), columns=["dose", "age"])
+    y = X["dose"].to_numpy() ** 2
+    reg = _fit_quietly(
+        SquiggleRegressor(hidden_layer_sizes=(3,), solver="lbfgs", random_state=0),
+        X,
+        y,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "X does not have valid feature names"
+        disp = SquiggleDisplay.from_estimator(reg, X, y, feature="age")
+    assert disp.ax_.get_xlabel() == "age"
+    with pytest.raises(ValueError, match="'weight' is not one of"):
+        SquiggleDisplay.from_estimator(reg, X, feature="weight")
+
+
+def test_squiggle_display_binary_classifier_draws_the_log_odds():
+    X, y = make_moons(n_samples=60, noise=0.2, random_state=0)
+    labels = np.array(["no", "yes"])[y]
+    clf = _fit_quietly(
+        SquiggleClassifier(hidden_layer_sizes=(3,), solver="lbfgs", random_state=0),
+        X,
+        labels,
+    )
+    disp = SquiggleDisplay.from_estimator(clf, X, labels, grid_resolution=9)
+    X_grid = np.tile(np.median(X, axis=0), (9, 1))
+    X_grid[:, 0] = disp.grid_values
+    np.testing.assert_allclose(
+        disp.squiggle, logit(clf.predict_proba(X_grid)[:, 1]), rtol=1e-7
+    )
+    assert disp.ax_.get_ylabel() == "log-odds of class yes"
+    np.testing.assert_array_equal(disp.data_y, labels == "yes")
+    # The points are a rug: y in axes coordinates, along the bottom.
+    assert disp.scatter_.get_transform() != disp.ax_.transData
+
+
+def test_squiggle_display_multiclass_output_index():
+    X, y = make_classification(
+        n_samples=90,
+        n_features=3,
+        n_informative=3,
+        n_redundant=0,
+        n_classes=3,
+        n_clusters_per_class=1,
+        random_state=0,
+    )
+    clf = _fit_quietly(
+        SquiggleClassifier(hidden_layer_sizes=(4,), solver="lbfgs", random_state=0),
+        X,
+        y,
+    )
+    scores = [
+        SquiggleDisplay.from_estimator(
+            clf, X, y, output_index=k, grid_resolution=5
+        ).squiggle
+        for k in range(3)
+    ]
+    X_grid = np.tile(np.median(X, axis=0), (5, 1))
+    X_grid[:, 0] = np.linspace(X[:, 0].min(), X[:, 0].max(), 5)
+    proba = clf.predict_proba(X_grid)
+    # Softmax inputs are known up to a shift: their differences are log-ratios.
+    np.testing.assert_allclose(
+        scores[2] - scores[0], np.log(proba[:, 2] / proba[:, 0]), rtol=1e-7
+    )
+    with pytest.raises(ValueError, match=r"output_index must be in \[0, 3\)"):
+        SquiggleDisplay.from_estimator(clf, X, output_index=3)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"feature": 5}, ValueError, r"feature must be a column index in \[0, 1\)"),
+        ({"feature": "dose"}, ValueError, "not fitted on data with feature names"),
+        ({"fixed": "mode"}, ValueError, 'fixed must be "median", "mean"'),
+        ({"fixed": [1.0, 2.0]}, ValueError, "fixed has 2 values; X has 1"),
+    ],
+)
+def test_squiggle_display_errors(kwargs, error, match):
+    reg = frozen_network(**LESSON)
+    with pytest.raises(error, match=match):
+        SquiggleDisplay.from_estimator(reg, DOSAGE, **kwargs)
+
+
+def test_displays_refuse_other_estimators():
+    lin = LinearRegression().fit(DOSAGE, EFFECTIVE)
+    with pytest.raises(TypeError, match="SquiggleRegressor or SquiggleClassifier"):
+        SquiggleDisplay.from_estimator(lin, DOSAGE)
+    with pytest.raises(TypeError, match="SquiggleRegressor or SquiggleClassifier"):
+        LossLandscapeDisplay.from_estimator(
+            lin, DOSAGE, EFFECTIVE, parameter=("intercepts", 1, 0), values=[0.0]
+        )
+
+
+def test_displays_say_how_to_install_matplotlib(monkeypatch):
+    reg = frozen_network(**LESSON)
+    for name in [m for m in sys.modules if m.split(".")[0] == "matplotlib"]:
+        monkeypatch.setitem(sys.modules, name, None)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(ImportError, match=r'pip install "sknn-squiggle\[plot\]"'):
+        SquiggleDisplay.from_estimator(reg, DOSAGE)
+    with pytest.raises(ImportError, match="requires matplotlib"):
+        LossLandscapeDisplay.from_estimator(
+            reg, DOSAGE, EFFECTIVE, parameter=("intercepts", 1, 0), values=[0.0]
+        )
+
+
+# ----------------------------------------------------------------------
+# LossLandscapeDisplay
+
+
+def test_loss_landscape_ssr_is_the_lessons_pink_curve():
+    reg = frozen_network(**BP)
+    values = np.array([0.0, 1.0, 2.0, 3.0])
+    curves = BP["w3"] * softplus(BP["w1"] * DOSAGE[:, 0] + BP["b1"])
+    curves += BP["w4"] * softplus(BP["w2"] * DOSAGE[:, 0] + BP["b2"])
+    slope_0 = np.sum(-2 * (EFFECTIVE - curves))  # dSSR/db3 at b3 = 0
+    steps = [0.0, -0.1 * slope_0]  # the lesson's first step, learning rate 0.1
+    disp = LossLandscapeDisplay.from_estimator(
+        reg,
+        DOSAGE,
+        EFFECTIVE,
+        parameter=("intercepts", 1, 0),
+        values=values,
+        steps=steps,
+        loss="ssr",
+    )
+    # The lesson: 20.4, 7.8, 1.11 and 0.46; slopes -15.7 at b3 = 0 and -6.26
+    # after the first step.
+    np.testing.assert_allclose(disp.losses, [20.4, 7.8, 1.11, 0.46], atol=0.05)
+    by_hand = [np.sum((EFFECTIVE - curves - b3) ** 2) for b3 in values]
+    np.testing.assert_allclose(disp.losses, by_hand, rtol=1e-12)
+    assert disp.step_slopes[0] == pytest.approx(-15.7, abs=0.05)
+    assert disp.step_slopes[0] == pytest.approx(slope_0, rel=1e-12)
+    assert disp.step_slopes[1] == pytest.approx(-6.26, abs=0.005)
+    assert disp.parameter_name == "intercepts_[1][0]"
+    assert disp.ax_.get_ylabel() == "sum of squared residuals"
+    np.testing.assert_array_equal(disp.steps_line_.get_xdata(), steps)
+    # The estimator itself is untouched.
+    assert reg.intercepts_[1][0] == 0.0
+
+
+def test_loss_landscape_objective_is_the_training_loss():
+    alpha = 0.7
+    reg = frozen_network(**BP, alpha=alpha)
+    values = np.linspace(-1, 3, 5)
+    disp = LossLandscapeDisplay.from_estimator(
+        reg, DOSAGE, EFFECTIVE, parameter=("intercepts", 1, 0), values=values
+    )
+    curves = reg.predict(DOSAGE)  # b3 = 0
+    n = len(DOSAGE)
+    penalty = sum(np.sum(W**2) for W in reg.coefs_) * alpha / (2 * n)
+    by_hand = [np.sum((EFFECTIVE - curves - b3) ** 2) / (2 * n) for b3 in values]
+    np.testing.assert_allclose(disp.losses, np.add(by_hand, penalty), rtol=1e-12)
+    assert disp.ax_.get_ylabel() == "training loss"
+
+
+def test_loss_landscape_slopes_match_finite_differences():
+    X, y = make_moons(n_samples=40, noise=0.2, random_state=0)
+    clf = _fit_quietly(
+        SquiggleClassifier(
+            hidden_layer_sizes=(3,), solver="lbfgs", alpha=0.1, random_state=0
+        ),
+        X,
+        y,
+    )
+    w = clf.coefs_[0][1, 2]
+    h = 1e-6
+    steps = [w - 0.5, w, w + 0.3]
+    disp = LossLandscapeDisplay.from_estimator(
+        clf,
+        X,
+        y,
+        parameter=("coefs", 0, (1, 2)),
+        values=np.concatenate([[s - h, s + h] for s in steps]),
+        steps=steps,
+        show_tangents=True,
+    )
+    numeric = (disp.losses[1::2] - disp.losses[::2]) / (2 * h)
+    np.testing.assert_allclose(disp.step_slopes, numeric, rtol=1e-5, atol=1e-8)
+    # At the fitted value lbfgs has (nearly) zeroed the gradient.
+    assert abs(disp.step_slopes[1]) < 1e-3
+    assert disp.step_losses[1] == pytest.approx(clf.loss_, rel=1e-9)
+    assert len(disp.tangent_lines_) == 3
+    assert disp.parameter_name == "coefs_[0][1, 2]"
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"parameter": ("weights", 0, 0)}, "parameter must be"),
+        ({"parameter": ("intercepts", 2, 0)}, "2 layers of intercepts; got layer 2"),
+        ({"parameter": ("coefs", 0, 0, 2)}, r"coefs_\[0\] has shape \(1, 2\)"),
+        ({"loss": "mse"}, 'loss must be "objective" or "ssr"'),
+    ],
+)
+def test_loss_landscape_errors(kwargs, match):
+    reg = frozen_network(**BP)
+    params = {"parameter": ("intercepts", 1, 0), "values": [0.0], **kwargs}
+    with pytest.raises(ValueError, match=match):
+        LossLandscapeDisplay.from_estimator(reg, DOSAGE, EFFECTIVE, **params)
+
+
+def test_loss_landscape_ssr_refuses_classifiers():
+    X, y = make_moons(n_samples=20, random_state=0)
+    clf = _fit_quietly(
+        SquiggleClassifier(hidden_layer_sizes=(2,), solver="lbfgs", max_iter=5),
+        X,
+        y,
+    )
+    with pytest.raises(ValueError, match='use loss="objective"'):
+        LossLandscapeDisplay.from_estimator(
+            clf, X, y, parameter=("intercepts", 1, 0), values=[0.0], loss="ssr"
+        )
+
+
+# ----------------------------------------------------------------------
+# The gallery
+
+
+def test_there_are_examples():
+    assert {p.name for p in EXAMPLES} >= {
+        "plot_lesson_squiggle.py",
+        "plot_backprop_b3.py",
+        "plot_classifier_squiggles.py",
+    }
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_example_runs(path, capsys):
+    runpy.run_path(str(path), run_name="__main__")
+    assert plt.get_fignums(), f"{path.name} drew nothing"
