@@ -139,6 +139,10 @@ class SquiggleClassifier(ClassifierMixin, BaseSquiggle):
     # Targets
 
     def _validate_input(self, X, y, incremental, reset):
+        if getattr(y, "dtype", None) == "boolean" and not y.isna().any():
+            # pandas' nullable booleans would become floats in check_array;
+            # without missing values they are plain booleans.
+            y = y.to_numpy(dtype=bool)
         X, y = validate_data(
             self,
             X,
