@@ -42,6 +42,17 @@ from ._reporting import (
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
 
+_FLOAT_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+
+# Bytes of each layer's buffer when predicting in chunks (see _forward_fast).
+_PREDICT_CHUNK_BYTES = 2**22
+
+# Bytes of X gathered at a time by the stochastic solvers (a whole number of
+# batches, at least one): large enough that the Python cost of a gather is
+# spread over many small batches, small enough to stay in cache and add little
+# to the memory a fit needs.
+_GATHER_BYTES = 2**18
+
 # Fitted attributes that describe one training run; n_init keeps the best run.
 _RUN_STATE = (
     "_params",
@@ -606,15 +617,28 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
         )
         l2 = self.alpha / total_weight
 
-        # Shuffle once per epoch into reused buffers, so that every batch is a
-        # contiguous slice.
+        # Shuffle the row order once per epoch and gather the rows of a few
+        # batches at a time into reused buffers (about _GATHER_BYTES of X),
+        # so that every batch is a contiguous slice: one copy per row and
+        # epoch, with little extra memory. mode="clip" (the indices are valid)
+        # lets np.take write straight into ``out``; the default mode="raise"
+        # gathers into a temporary first.
         dense = not sp.issparse(X)
         order = np.arange(n_samples)
-        X_epoch, y_epoch, sw_epoch = X, y, sample_weight
+        row_bytes = X.shape[1] * X.dtype.itemsize if dense else 0
+        batches_per_gather = max(1, _GATHER_BYTES // max(1, batch_size * row_bytes))
+        gather_rows = min(n_samples, batch_size * batches_per_gather)
         if self.shuffle:
-            X_epoch = np.empty_like(X) if dense else None
-            y_epoch = np.empty_like(y)
-            sw_epoch = None if sample_weight is None else np.empty_like(sample_weight)
+            X_buf = np.empty((gather_rows, X.shape[1]), X.dtype) if dense else None
+            y_buf = np.empty((gather_rows, y.shape[1]), y.dtype)
+            sw_buf = (
+                None
+                if sample_weight is None
+                else np.empty(gather_rows, sample_weight.dtype)
+            )
+        # The batch normaliser |b| * S / n (see above) for a full batch.
+        full_norm = batch_size * total_weight / n_samples
+        loss_grad, update, grad = net.loss_grad, optimizer.update_params, net.grad
 
         if not incremental:
             self.n_iter_ = 0
@@ -631,29 +655,53 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
                 run.callbacks.begin_epoch()
                 if self.shuffle:
                     run.rng.shuffle(order)
-                    if dense:
-                        np.take(X, order, axis=0, out=X_epoch)
-                    else:
-                        X_epoch = X[order]
-                    np.take(y, order, axis=0, out=y_epoch)
-                    if sample_weight is not None:
-                        np.take(sample_weight, order, out=sw_epoch)
 
                 accumulated_loss = 0.0
-                for batch in gen_batches(n_samples, batch_size):
-                    size = batch.stop - batch.start
-                    sw_batch = None if sw_epoch is None else sw_epoch[batch]
-                    batch_loss = net.loss_grad(
-                        X_epoch[batch],
-                        y_epoch[batch],
-                        sw_batch,
-                        size * total_weight / n_samples,
-                        l2,
-                    )
-                    if not math.isfinite(batch_loss):
-                        raise _Diverged
-                    accumulated_loss += batch_loss * size
-                    optimizer.update_params(params, net.grad)
+                for lo in range(0, n_samples, gather_rows):
+                    hi = min(lo + gather_rows, n_samples)
+                    if self.shuffle:
+                        rows = order[lo:hi]
+                        if dense:
+                            X_part = np.take(
+                                X, rows, axis=0, out=X_buf[: hi - lo], mode="clip"
+                            )
+                        else:
+                            X_part = X[rows]
+                        y_part = np.take(
+                            y, rows, axis=0, out=y_buf[: hi - lo], mode="clip"
+                        )
+                        sw_part = (
+                            None
+                            if sample_weight is None
+                            else np.take(
+                                sample_weight,
+                                rows,
+                                out=sw_buf[: hi - lo],
+                                mode="clip",
+                            )
+                        )
+                    else:
+                        X_part, y_part = X[lo:hi], y[lo:hi]
+                        sw_part = (
+                            None if sample_weight is None else sample_weight[lo:hi]
+                        )
+                    for start in range(0, hi - lo, batch_size):
+                        stop = min(start + batch_size, hi - lo)
+                        size = stop - start
+                        X_batch = X_part[start:stop]
+                        batch_loss = loss_grad(
+                            X_batch,
+                            y_part[start:stop],
+                            None if sw_part is None else sw_part[start:stop],
+                            full_norm
+                            if size == batch_size
+                            else size * total_weight / n_samples,
+                            l2,
+                        )
+                        if not math.isfinite(batch_loss):
+                            raise _Diverged
+                        accumulated_loss += batch_loss * size
+                        update(params, grad)
                 if not np.isfinite(params).all():
                     raise _Diverged
 
@@ -697,7 +745,7 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
             # The last step was never evaluated: finite weights can still be
             # large enough to overflow the outputs. One forward pass over the
             # last batch tells; if it overflows, fall back to the best epoch.
-            if not np.isfinite(net.forward(X_epoch[batch])).all():
+            if not np.isfinite(net.forward(X_batch)).all():
                 raise _Diverged
         except KeyboardInterrupt:
             run.callbacks.abandon_epoch()
@@ -794,27 +842,66 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
     # ------------------------------------------------------------------
     # Prediction
 
+    def _check_predict_input(self, X):
+        """``validate_data(self, X, reset=False)`` for prediction, with a
+        shortcut for what it would return unchanged.
+
+        A 2-D float64/float32 ndarray with at least one row, the fitted number
+        of features, finite values and an estimator fitted without feature
+        names passes every check ``validate_data`` makes and comes back as
+        is; anything else goes through ``validate_data`` (which also raises
+        the errors). The shortcut costs a few microseconds instead of ~50.
+        """
+        if (
+            type(X) is np.ndarray
+            and X.ndim == 2
+            and X.dtype in _FLOAT_DTYPES
+            and X.shape[0] > 0
+            and X.shape[1] == getattr(self, "n_features_in_", -1)
+            and not hasattr(self, "feature_names_in_")
+            # A finite sum means finite entries (NaN and inf propagate); an
+            # overflowing sum of finite entries only takes the long way.
+            and math.isfinite(X.sum())
+        ):
+            return X
+        return validate_data(
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            reset=False,
+            dtype=(np.float64, np.float32),
+        )
+
     def _forward_fast(self, X, check_input=True):
-        """Network output for X, computed in chunks that fit in
-        scikit-learn's ``working_memory``."""
+        """Network output for X, computed in chunks of rows.
+
+        A chunk fits in scikit-learn's ``working_memory`` and each of its
+        layer buffers in about ``_PREDICT_CHUNK_BYTES``: small enough to stay
+        in cache between the matrix product and the activation, large enough
+        for the matrix product to run at full speed.
+        """
         if check_input:
-            X = validate_data(
-                self,
-                X,
-                accept_sparse=["csr", "csc"],
-                reset=False,
-                dtype=(np.float64, np.float32),
-            )
+            X = self._check_predict_input(X)
         dtype = np.result_type(X.dtype, self.coefs_[0].dtype)
         units = [b.shape[0] for b in self.intercepts_]
         n = X.shape[0]
-        out = np.empty((n, units[-1]), dtype=dtype)
-        chunk = get_chunk_n_rows(
-            row_bytes=2 * sum(units) * dtype.itemsize, max_n_rows=n
-        )
+        chunk = max(1, _PREDICT_CHUNK_BYTES // (max(units) * dtype.itemsize))
+        if n > chunk:
+            chunk = min(
+                chunk,
+                get_chunk_n_rows(
+                    row_bytes=2 * sum(units) * dtype.itemsize, max_n_rows=n
+                ),
+            )
         chunk = max(1, min(chunk, n))
         buffers = [np.empty((chunk, u), dtype=dtype) for u in units]
         acts = self._hidden_activations_
+        if chunk == n:
+            # One chunk: the last buffer is the output.
+            return forward(
+                X, self.coefs_, self.intercepts_, acts, self.out_activation_, buffers
+            )
+        out = np.empty((n, units[-1]), dtype=dtype)
         for rows in gen_batches(n, chunk):
             out[rows] = forward(
                 X[rows],
@@ -868,13 +955,7 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
         True
         """
         check_is_fitted(self)
-        X = validate_data(
-            self,
-            X,
-            accept_sparse=["csr", "csc"],
-            reset=False,
-            dtype=(np.float64, np.float32),
-        )
+        X = self._check_predict_input(X)
         dtype = np.result_type(X.dtype, self.coefs_[0].dtype)
         acts = self._hidden_activations_
         n = X.shape[0]

@@ -43,13 +43,59 @@ def _weighted_sum(per_entry, sample_weight):
     )
 
 
+def _inner(a, b, sample_weight):
+    """``sum_i s_i sum_k a_ik b_ik``, accumulated in float64.
+
+    float64 input: one dot product (without weights) or a row-wise product and
+    a matrix-vector product (with them), no temporary of a's size. float32
+    input is widened entry by entry, like :func:`_weighted_sum`, so that terms
+    up to 3e38 cannot overflow the sum.
+    """
+    if a.dtype == np.float64 and b.dtype == np.float64:
+        if sample_weight is None:
+            return float(np.vdot(a, b))
+        return float(np.einsum("ij,ij->i", a, b) @ sample_weight)
+    if sample_weight is None:
+        return float(np.einsum("ij,ij->", a, b, dtype=np.float64))
+    per_sample = np.einsum("ij,ij->i", a, b, dtype=np.float64)
+    return float(per_sample @ sample_weight.astype(np.float64))
+
+
+def _squared_residual_sum(residual, sample_weight=None):
+    """Half the (weighted) sum of squared residuals ``p - y``.
+
+    The network has the residual at hand (it is the output error), so the
+    squared error costs one dot product and no temporary.
+    """
+    return 0.5 * _inner(residual, residual, sample_weight)
+
+
+def _clip_probabilities(y_prob, out):
+    """``y_prob`` clipped to ``[eps, 1 - eps]``, written into ``out``.
+
+    Two ufunc calls rather than ``np.clip``, whose Python wrapper costs more
+    than the clipping itself on a minibatch.
+    """
+    low, high = _clip_bounds(y_prob.dtype)
+    np.maximum(y_prob, low, out=out)
+    return np.minimum(out, high, out=out)
+
+
+def _clip_bounds(dtype):
+    """``(eps, 1 - eps)`` of a float dtype, cached (``np.finfo`` is slow)."""
+    bounds = _CLIP_BOUNDS.get(dtype)
+    if bounds is None:
+        eps = np.finfo(dtype).eps
+        bounds = _CLIP_BOUNDS[dtype] = (eps, 1 - eps)
+    return bounds
+
+
+_CLIP_BOUNDS = {}
+
+
 def squared_loss(y_true, y_pred, sample_weight=None):
     """Half the squared error, summed over outputs and (weighted) samples."""
-    residual = y_pred - y_true
-    if sample_weight is None:
-        return 0.5 * float(np.einsum("ij,ij->", residual, residual, dtype=np.float64))
-    per_sample = np.einsum("ij,ij->i", residual, residual, dtype=np.float64)
-    return 0.5 * float(per_sample @ sample_weight.astype(np.float64))
+    return _squared_residual_sum(y_pred - y_true, sample_weight)
 
 
 def poisson_loss(y_true, y_pred, sample_weight=None):
@@ -68,17 +114,40 @@ def binary_log_loss(y_true, y_prob, sample_weight=None):
     Probabilities are clipped to ``[eps, 1 - eps]`` so that a saturated
     output costs at most ``-log(eps)`` instead of infinity.
     """
-    eps = np.finfo(y_prob.dtype).eps
-    p = np.clip(y_prob, eps, 1 - eps)
-    per_entry = xlogy(y_true, p) + xlogy(1 - y_true, 1 - p)
-    return -_weighted_sum(per_entry, sample_weight)
+    return _binary_log_loss(y_true, y_prob, sample_weight, np.empty_like(y_prob))
+
+
+def _binary_log_loss(y_true, y_prob, sample_weight, scratch):
+    # With p clipped away from 0 and 1 both logarithms are finite, so
+    # y log p = xlogy(y, p) exactly (0 where y = 0) and likewise for 1 - y.
+    p = _clip_probabilities(y_prob, scratch)
+    log_p = np.log(p)
+    np.subtract(1, p, out=p)
+    log_q = np.log(p, out=p)
+    return -(
+        _inner(y_true, log_p, sample_weight) + _inner(1 - y_true, log_q, sample_weight)
+    )
 
 
 def log_loss(y_true, y_prob, sample_weight=None):
     """Categorical cross-entropy of softmax outputs."""
-    eps = np.finfo(y_prob.dtype).eps
-    p = np.clip(y_prob, eps, 1 - eps)
-    return -_weighted_sum(xlogy(y_true, p), sample_weight)
+    return _log_loss(y_true, y_prob, sample_weight, np.empty_like(y_prob))
+
+
+def _log_loss(y_true, y_prob, sample_weight, scratch):
+    # Clipped, log p is finite, so y log p = xlogy(y, p): 0 where y = 0.
+    log_p = np.log(_clip_probabilities(y_prob, scratch), out=scratch)
+    return -_inner(y_true, log_p, sample_weight)
+
+
+def _loss_sum(name, y_true, y_pred, sample_weight, scratch):
+    """``LOSSES[name](y_true, y_pred, sample_weight)``, with the temporaries
+    of the log losses written into ``scratch`` (shaped like ``y_pred``)."""
+    if name == "log_loss":
+        return _log_loss(y_true, y_pred, sample_weight, scratch)
+    if name == "binary_log_loss":
+        return _binary_log_loss(y_true, y_pred, sample_weight, scratch)
+    return LOSSES[name](y_true, y_pred, sample_weight)
 
 
 LOSSES = {

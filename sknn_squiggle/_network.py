@@ -17,7 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._activations import ACTIVATIONS, DERIVATIVES, NEEDS_PRE_ACTIVATION
-from ._losses import LOSSES
+from ._losses import _loss_sum, _squared_residual_sum
 
 
 class ParameterLayout:
@@ -66,16 +66,6 @@ class ParameterLayout:
         return flat
 
 
-def _affine(A, W, b, out):
-    """``out = A @ W + b`` into a preallocated buffer (A may be sparse)."""
-    if sp.issparse(A):
-        out[...] = A @ W
-    else:
-        np.matmul(A, W, out=out)
-    out += b
-    return out
-
-
 def forward(
     X,
     coefs,
@@ -111,19 +101,86 @@ def forward(
     output : ndarray of shape (n_samples, n_outputs)
         A view of the last buffer.
     """
+    funcs = [ACTIVATIONS[name] for name in hidden_activations]
+    funcs.append(ACTIVATIONS[out_activation])
+    return _forward(X, coefs, intercepts, funcs, activations, pre_activations)
+
+
+def _forward(X, coefs, intercepts, funcs, activations, pre_activations=None):
+    """:func:`forward` with the activation functions already looked up.
+
+    Only the first layer can see a sparse input; every later layer multiplies
+    dense buffers, so the sparse test is made once.
+    """
     n = X.shape[0]
     A = X
     last = len(coefs) - 1
-    for i, (W, b) in enumerate(zip(coefs, intercepts)):
-        Z = _affine(A, W, b, activations[i][:n])
-        if i < last:
-            if pre_activations is not None and pre_activations[i] is not None:
-                pre_activations[i][:n] = Z
-            ACTIVATIONS[hidden_activations[i]](Z)
+    for i in range(last + 1):
+        Z = activations[i][:n]
+        if i == 0 and sp.issparse(X):
+            Z[...] = X @ coefs[0]
         else:
-            ACTIVATIONS[out_activation](Z)
+            np.matmul(A, coefs[i], out=Z)
+        Z += intercepts[i]
+        if i < last and pre_activations is not None and pre_activations[i] is not None:
+            pre_activations[i][:n] = Z
+        funcs[i](Z)
         A = Z
     return A
+
+
+# Up to this size a layer's ReLU gets a whole buffer of zeros (see below).
+_FULL_ZEROS_BYTES = 2**18
+
+
+def _relu_with_zeros(max_rows, units, dtype):
+    """ReLU in place against a buffer of zeros of the batch's shape.
+
+    ``np.maximum`` is fastest when both operands are arrays of the same shape
+    (about 4x faster than against the scalar 0 on a minibatch); a buffer that
+    large is kept only for small layers, larger ones use the broadcast zero
+    row of :func:`~sknn_squiggle._activations.inplace_relu`. Same result.
+    """
+    if max_rows * units * np.dtype(dtype).itemsize > _FULL_ZEROS_BYTES:
+        return ACTIVATIONS["relu"]
+    zeros = np.zeros((max_rows, units), dtype=dtype)
+
+    def relu(Z):
+        np.maximum(Z, zeros[: Z.shape[0]], out=Z)
+
+    return relu
+
+
+def _softmax_with_buffers(max_rows, units, dtype):
+    """Row-wise softmax in place, as
+    :func:`~sknn_squiggle._activations.inplace_softmax`, with its per-row
+    maximum and sum written into a preallocated column and the sum taken as
+    a matrix-vector product with a column of ones.
+
+    numpy reduces each row of a narrow matrix in a separate inner loop
+    (about 30 ns a row); for a batch with many more rows than classes the
+    row maxima are cheaper as a running maximum over the columns. Both give
+    the same, exact, maxima.
+    """
+    column = np.empty((max_rows, 1), dtype=dtype)
+    ones = np.ones((units, 1), dtype=dtype)
+
+    def softmax(Z):
+        n = Z.shape[0]
+        c = column[:n]
+        if n >= 16 * units:
+            running = c[:, 0]
+            np.copyto(running, Z[:, 0])
+            for j in range(1, units):
+                np.maximum(running, Z[:, j], out=running)
+        else:
+            np.maximum.reduce(Z, axis=1, keepdims=True, out=c)
+        Z -= c
+        np.exp(Z, out=Z)
+        np.matmul(Z, ones, out=c)
+        Z /= c
+
+    return softmax
 
 
 class Network:
@@ -173,22 +230,44 @@ class Network:
             for act, u in zip(self.hidden_activations, units)
         ]
         self.trainable_mask = trainable_mask
+        # Everything below is looked up or allocated once, not per batch.
+        self._funcs = [
+            _relu_with_zeros(max_rows, u, dtype) if a == "relu" else ACTIVATIONS[a]
+            for a, u in zip(self.hidden_activations, units)
+        ]
+        self._funcs.append(
+            _softmax_with_buffers(max_rows, units[-1], dtype)
+            if out_activation == "softmax"
+            else ACTIVATIONS[out_activation]
+        )
+        self._derivatives = [DERIVATIVES[a] for a in self.hidden_activations]
+        # A column of ones: 1^T delta sums the error over the batch (the
+        # intercept gradient) as one matrix-vector product.
+        self._ones = np.ones(max_rows, dtype=dtype)
+        # Room for l2 * W, so the penalty's gradient allocates nothing.
+        self._scratch = np.empty(layout.n_coefs, dtype=dtype)
+        # Room for the output's temporaries in the loss.
+        self._loss_scratch = np.empty((max_rows, units[-1]), dtype=dtype)
+        self._mask = None if trainable_mask is None else trainable_mask.astype(dtype)
+        self._keep_pre = any(p is not None for p in self.pre_activations)
+        self._coefs_T = [W.T for W in self.coefs]
+        self._coef_block = params[: layout.n_coefs]
+        self._grad_block = self.grad[: layout.n_coefs]
 
     def forward(self, X):
         """Output of the network for ``X`` (a view of an internal buffer)."""
-        return forward(
+        return _forward(
             X,
             self.coefs,
             self.intercepts,
-            self.hidden_activations,
-            self.out_activation,
+            self._funcs,
             self.activations,
             self.pre_activations,
         )
 
     def penalty(self, l2):
         """The L2 penalty ``l2 / 2 * sum(W ** 2)`` over coefficients only."""
-        coefs = self.params[: self.layout.n_coefs]
+        coefs = self._coef_block
         return 0.5 * l2 * float(coefs @ coefs)
 
     def loss_grad(self, X, y, sample_weight, normaliser, l2):
@@ -212,16 +291,44 @@ class Network:
         -------
         loss : float
         """
+        # Everything here runs once per minibatch: per-layer lists and views
+        # are prepared in __init__, and the only Python work left is the loop
+        # over layers.
         n = X.shape[0]
-        output = self.forward(X)
-        loss = LOSSES[self.loss](y, output, sample_weight) / normaliser
-        loss += self.penalty(l2)
+        sparse = not isinstance(X, np.ndarray) and sp.issparse(X)
+        coefs, activations = self.coefs, self.activations
+        last = len(coefs) - 1
+        if sparse or self._keep_pre:
+            output = _forward(
+                X,
+                coefs,
+                self.intercepts,
+                self._funcs,
+                activations,
+                self.pre_activations,
+            )
+        else:
+            A = X
+            for W, b, f, buf in zip(coefs, self.intercepts, self._funcs, activations):
+                A = np.matmul(A, W, out=buf[:n])
+                A += b
+                f(A)
+            output = A
 
         # Output layer. For every (loss, output activation) pair we use, the
         # link is canonical, so d loss / d Z_out = output - y: the chain rule's
         # d loss / d output and d output / d Z cancel to this difference.
-        last = len(self.coefs) - 1
         delta = np.subtract(output, y, out=self.deltas[last][:n])
+        if self.loss == "squared_error":
+            # The residual is already there: the loss is half its squared norm.
+            loss = _squared_residual_sum(delta, sample_weight)
+        else:
+            loss = _loss_sum(
+                self.loss, y, output, sample_weight, self._loss_scratch[:n]
+            )
+        loss /= normaliser
+        if l2:
+            loss += self.penalty(l2)
         if sample_weight is not None:
             delta *= sample_weight[:, None]
         delta *= 1.0 / normaliser
@@ -230,27 +337,35 @@ class Network:
         # outer product of what came in (A_{i-1}) and the error at Z_i, dL/db_i
         # is the error summed over samples, and the error at the previous
         # layer's output is delta_i @ W_i^T, times f'(Z_{i-1}).
-        for i in range(last, -1, -1):
-            A_prev = X if i == 0 else self.activations[i - 1][:n]
-            if sp.issparse(A_prev):
-                self.coef_grads[i][...] = A_prev.T @ delta
+        ones = self._ones[:n]
+        coef_grads, intercept_grads = self.coef_grads, self.intercept_grads
+        for i in range(last, 0, -1):
+            A_prev = activations[i - 1][:n]
+            np.matmul(A_prev.T, delta, out=coef_grads[i])
+            np.matmul(ones, delta, out=intercept_grads[i])
+            prev_delta = self.deltas[i - 1][:n]
+            if delta.shape[1] == 1:
+                # One unit: delta_i @ W_i^T is an outer product, which a
+                # broadcast multiply computes faster than a k=1 matmul (with
+                # the same single rounding per entry).
+                np.multiply(delta, self._coefs_T[i], out=prev_delta)
             else:
-                np.matmul(A_prev.T, delta, out=self.coef_grads[i])
-            np.sum(delta, axis=0, out=self.intercept_grads[i])
-            if i > 0:
-                prev_delta = np.matmul(
-                    delta, self.coefs[i].T, out=self.deltas[i - 1][:n]
-                )
-                pre = self.pre_activations[i - 1]
-                DERIVATIVES[self.hidden_activations[i - 1]](
-                    None if pre is None else pre[:n], A_prev, prev_delta
-                )
-                delta = prev_delta
+                np.matmul(delta, self._coefs_T[i], out=prev_delta)
+            pre = self.pre_activations[i - 1]
+            self._derivatives[i - 1](
+                None if pre is None else pre[:n], A_prev, prev_delta
+            )
+            delta = prev_delta
+        if sparse:
+            coef_grads[0][...] = X.T @ delta
+        else:
+            np.matmul(X.T, delta, out=coef_grads[0])
+        np.matmul(ones, delta, out=intercept_grads[0])
 
         # The penalty's gradient l2 * W, added to the coefficient block at once.
         if l2:
-            k = self.layout.n_coefs
-            self.grad[:k] += l2 * self.params[:k]
-        if self.trainable_mask is not None:
-            self.grad *= self.trainable_mask
+            scratch = np.multiply(self._coef_block, l2, out=self._scratch)
+            self._grad_block += scratch
+        if self._mask is not None:
+            self.grad *= self._mask
         return loss

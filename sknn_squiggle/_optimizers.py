@@ -8,6 +8,8 @@ in-place vector operations on preallocated state instead of a Python loop over
 layers building new arrays.
 """
 
+import math
+
 import numpy as np
 
 
@@ -90,6 +92,7 @@ class SGDOptimizer(BaseOptimizer):
         self.power_t = power_t
         self.velocity = np.zeros_like(params)
         self._step = np.empty_like(params)
+        self._look_ahead = np.empty_like(params)
 
     def update_params(self, params, grad):
         step, v, mu = self._step, self.velocity, self.momentum
@@ -97,10 +100,10 @@ class SGDOptimizer(BaseOptimizer):
         v *= mu
         v -= step  # v = mu v - eta g
         if self.nesterov:
-            params -= step
-            step[:] = v
-            step *= mu
-            params += step  # theta += mu v - eta g
+            # theta += mu v - eta g, rounded as scikit-learn rounds it.
+            look_ahead = np.multiply(v, mu, out=self._look_ahead)
+            look_ahead -= step
+            params += look_ahead
         else:
             params += v
 
@@ -136,6 +139,16 @@ class AdamOptimizer(BaseOptimizer):
         eta_t = eta_0 sqrt(1 - beta_2^t) / (1 - beta_1^t)
         theta <- theta - eta_t m / (sqrt(v) + epsilon)
 
+    The moments are stored rescaled, ``m' = m / (1 - beta_1)`` and
+    ``v' = v / (1 - beta_2)``, which turns their updates into
+    ``m' <- beta_1 m' + g`` and ``v' <- beta_2 v' + g^2`` (two vector
+    operations saved per step). The constant factors move into scalars::
+
+        theta <- theta - eta_t (1 - beta_1) / sqrt(1 - beta_2)
+                         * m' / (sqrt(v') + epsilon / sqrt(1 - beta_2))
+
+    which is the same step up to rounding.
+
     Parameters
     ----------
     params : ndarray
@@ -153,27 +166,36 @@ class AdamOptimizer(BaseOptimizer):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.t = 0
-        self.m = np.zeros_like(params)
-        self.v = np.zeros_like(params)
+        self.m = np.zeros_like(params)  # first moment / (1 - beta_1)
+        self.v = np.zeros_like(params)  # second moment / (1 - beta_2)
         self._step = np.empty_like(params)
+
+    @property
+    def first_moment(self):
+        """The first moment estimate ``m`` (a new array)."""
+        return self.m * (1 - self.beta_1)
+
+    @property
+    def second_moment(self):
+        """The second moment estimate ``v`` (a new array)."""
+        return self.v * (1 - self.beta_2)
 
     def update_params(self, params, grad):
         self.t += 1
         b1, b2, m, v, step = self.beta_1, self.beta_2, self.m, self.v, self._step
         m *= b1
-        np.multiply(grad, 1 - b1, out=step)
-        m += step
+        m += grad
         v *= b2
         np.multiply(grad, grad, out=step)
-        step *= 1 - b2
         v += step
         self.learning_rate = (
-            self.learning_rate_init * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+            self.learning_rate_init * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
         )
+        root = math.sqrt(1 - b2)
         np.sqrt(v, out=step)
-        step += self.epsilon
+        step += self.epsilon / root
         np.divide(m, step, out=step)
-        step *= self.learning_rate
+        step *= self.learning_rate * (1 - b1) / root
         params -= step
 
 
