@@ -6,6 +6,7 @@ differs between them: target validation and encoding, the loss, the score and
 the prediction methods.
 """
 
+import contextlib
 import math
 import time
 import warnings
@@ -28,6 +29,7 @@ from sklearn.utils.validation import (
     check_is_fitted,
     validate_data,
 )
+from threadpoolctl import ThreadpoolController
 
 from ._activations import HIDDEN_ACTIVATIONS
 from ._losses import LOSSES, OUTPUT_ACTIVATIONS
@@ -67,6 +69,26 @@ _RUN_STATE = (
     "_no_improvement_count",
     "_optimizer",
 )
+
+
+# OpenBLAS splits even small matrix products across threads, and on a small
+# network the synchronisation costs far more than the product itself: lbfgs on
+# breast_cancer with 50 hidden units fits 25 times faster on one thread than on
+# two (benchmarks/bench_mlp.py, W5). Training whose largest matrix product per
+# batch has fewer multiply-adds than this runs on one BLAS thread; at about
+# this size (a batch of 128 through a 256 x 128 layer) both take the same time.
+_SMALL_PRODUCT = 4_000_000
+_THREADPOOLS = []
+
+
+def _blas_threads_for(multiply_adds):
+    """A context that limits BLAS to one thread for small products."""
+    if multiply_adds >= _SMALL_PRODUCT:
+        return contextlib.nullcontext()
+    if not _THREADPOOLS:
+        # Inspecting the loaded libraries takes milliseconds: do it once.
+        _THREADPOOLS.append(ThreadpoolController())
+    return _THREADPOOLS[0].limit(limits=1, user_api="blas")
 
 
 class _Diverged(Exception):
@@ -387,9 +409,18 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
     def _train(self, run):
         """Run the solver; return True if the user interrupted it."""
         run.start = time.perf_counter()
+        rows = run.X.shape[0]
+        if self.solver != "lbfgs" and self.batch_size != "auto":
+            rows = min(rows, self.batch_size)
+        elif self.solver != "lbfgs":
+            rows = min(rows, 200)
+        largest_product = rows * max(a * b for a, b in run.layout.coef_shapes)
         # Overflow is detected and reported by the solvers themselves (a
         # ConvergenceWarning and the best finite parameters), not by numpy.
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        with (
+            np.errstate(over="ignore", invalid="ignore", divide="ignore"),
+            _blas_threads_for(largest_product),
+        ):
             if self.solver == "lbfgs":
                 return self._fit_lbfgs(run)
             return self._fit_stochastic(run)
@@ -579,7 +610,7 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
                     "The validation set is too small. Increase 'validation_fraction' "
                     "or the size of your dataset."
                 )
-            run.X_val, run.y_val = X[val_idx], y[val_idx]
+            run.X_val, run.y_val = X[val_idx], y[val_idx].astype(X.dtype)
             if sample_weight is not None:
                 run.sw_val = sample_weight[val_idx]
             X, y = X[train_idx], y[train_idx]

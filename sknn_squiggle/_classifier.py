@@ -181,7 +181,8 @@ class SquiggleClassifier(ClassifierMixin, BaseSquiggle):
                     "`y` has classes not in `self.classes_`. "
                     f"`self.classes_` has {self.classes_}. 'y' has {classes}."
                 )
-        Y = self._label_binarizer.transform(y).astype(X.dtype)
+        # One-hot targets as booleans: the network widens each batch to floats.
+        Y = self._label_binarizer.transform(y).astype(bool)
         return X, Y
 
     def _check_sample_weight(self, sample_weight, X, y, incremental):

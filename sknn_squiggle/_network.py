@@ -15,6 +15,7 @@ of ``b`` rows uses the first ``b`` rows of each buffer.
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.linalg.blas import get_blas_funcs
 
 from ._activations import ACTIVATIONS, DERIVATIVES, NEEDS_PRE_ACTIVATION
 from ._losses import _loss_sum, _squared_residual_sum
@@ -244,8 +245,10 @@ class Network:
         # A column of ones: 1^T delta sums the error over the batch (the
         # intercept gradient) as one matrix-vector product.
         self._ones = np.ones(max_rows, dtype=dtype)
-        # Room for l2 * W, so the penalty's gradient allocates nothing.
-        self._scratch = np.empty(layout.n_coefs, dtype=dtype)
+        self._axpy = get_blas_funcs("axpy", (params,))
+        # Targets may come compact (a classifier's one-hot labels as booleans,
+        # an eighth of the memory); each batch is widened into this buffer.
+        self._targets = np.empty((max_rows, units[-1]), dtype=dtype)
         # Room for the output's temporaries in the loss.
         self._loss_scratch = np.empty((max_rows, units[-1]), dtype=dtype)
         self._mask = None if trainable_mask is None else trainable_mask.astype(dtype)
@@ -295,6 +298,10 @@ class Network:
         # are prepared in __init__, and the only Python work left is the loop
         # over layers.
         n = X.shape[0]
+        if y.dtype != self.params.dtype:
+            targets = self._targets[:n]
+            np.copyto(targets, y)
+            y = targets
         sparse = not isinstance(X, np.ndarray) and sp.issparse(X)
         coefs, activations = self.coefs, self.activations
         last = len(coefs) - 1
@@ -362,10 +369,10 @@ class Network:
             np.matmul(X.T, delta, out=coef_grads[0])
         np.matmul(ones, delta, out=intercept_grads[0])
 
-        # The penalty's gradient l2 * W, added to the coefficient block at once.
+        # The penalty's gradient l2 * W, added to the coefficient block at once
+        # by BLAS's axpy (y += a x, in place): no temporary of the weights' size.
         if l2:
-            scratch = np.multiply(self._coef_block, l2, out=self._scratch)
-            self._grad_block += scratch
+            self._axpy(self._coef_block, self._grad_block, a=l2)
         if self._mask is not None:
             self.grad *= self._mask
         return loss
