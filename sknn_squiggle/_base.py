@@ -636,6 +636,8 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
             self.out_activation_,
             batch_size,
             run.mask,
+            # The optimizer's scratch is free while the gradient is computed.
+            work=optimizer._step,
         )
         # One objective for every solver and batch size:
         #   J = sum_i s_i loss_i / S + alpha / (2 S) * ||W||^2,  S = sum_i s_i.
@@ -673,13 +675,16 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
 
         if not incremental:
             self.n_iter_ = 0
-        # ``_best_params`` holds the best parameters evaluated so far: those the
-        # lowest epoch loss was measured from (``epoch_start`` of that epoch),
-        # or those of the best validation score under early stopping. A
-        # divergence or an interruption falls back to them; early stopping
-        # restores them at the end.
-        epoch_start = params.copy()
+        # ``_best_params`` holds the best parameters seen so far: those at the
+        # end of the epoch with the lowest training loss, or with the best
+        # validation score under early stopping. A divergence or an
+        # interruption falls back to them; early stopping restores them at the
+        # end. Without a validation set, an epoch's final parameters become the
+        # best only once the next batch has shown that their loss is finite
+        # (the last step of an epoch is never evaluated within it): until then
+        # they are ``pending``.
         self._best_params = params.copy()
+        pending = False
         interrupted = False
         try:
             for _ in range(self.max_iter):
@@ -731,6 +736,9 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
                         )
                         if not math.isfinite(batch_loss):
                             raise _Diverged
+                        if pending:
+                            self._best_params[:] = params
+                            pending = False
                         accumulated_loss += batch_loss * size
                         update(params, grad)
                 if not np.isfinite(params).all():
@@ -743,8 +751,7 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
                 stop = self._record(
                     run, self.loss_, optimizer.learning_rate, val_loss, val_score
                 )
-                self._update_no_improvement_count(val_score, epoch_start)
-                epoch_start[:] = params
+                pending = self._update_no_improvement_count(val_score)
                 if stop:
                     break
                 optimizer.iteration_ends(self.t_)
@@ -778,6 +785,8 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
             # last batch tells; if it overflows, fall back to the best epoch.
             if not np.isfinite(net.forward(X_batch)).all():
                 raise _Diverged
+            if pending:
+                self._best_params[:] = params
         except KeyboardInterrupt:
             run.callbacks.abandon_epoch()
             interrupted = True
@@ -844,13 +853,13 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
         """Encoded targets back to what the user passed (labels for classifiers)."""
         return y.ravel() if y.shape[1] == 1 else y
 
-    def _update_no_improvement_count(self, val_score, epoch_start):
-        """Count epochs without progress and remember the best parameters.
+    def _update_no_improvement_count(self, val_score):
+        """Count epochs without progress and keep track of the best parameters.
 
-        The training loss of an epoch is measured along the way, from the
-        parameters the epoch started with; the validation score is measured
-        after the epoch. The best parameters are those the best value belongs
-        to.
+        Returns True when the epoch's training loss is the lowest so far
+        (without a validation set): its final parameters are the new best,
+        pending one finite evaluation. Under early stopping the best validation
+        score's parameters are copied here, since the score evaluated them.
         """
         if self.early_stopping:
             self.validation_scores_.append(val_score)
@@ -861,14 +870,15 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
             if val_score > self.best_validation_score_:
                 self.best_validation_score_ = val_score
                 self._best_params[:] = self._params
+            return False
+        if self.loss_curve_[-1] > self.best_loss_ - self.tol:
+            self._no_improvement_count += 1
         else:
-            if self.loss_curve_[-1] > self.best_loss_ - self.tol:
-                self._no_improvement_count += 1
-            else:
-                self._no_improvement_count = 0
-            if self.loss_curve_[-1] < self.best_loss_:
-                self.best_loss_ = self.loss_curve_[-1]
-                self._best_params[:] = epoch_start
+            self._no_improvement_count = 0
+        if self.loss_curve_[-1] < self.best_loss_:
+            self.best_loss_ = self.loss_curve_[-1]
+            return True
+        return False
 
     # ------------------------------------------------------------------
     # Prediction

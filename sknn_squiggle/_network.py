@@ -15,7 +15,6 @@ of ``b`` rows uses the first ``b`` rows of each buffer.
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.linalg.blas import get_blas_funcs
 
 from ._activations import ACTIVATIONS, DERIVATIVES, NEEDS_PRE_ACTIVATION
 from ._losses import _loss_sum, _squared_residual_sum
@@ -131,7 +130,7 @@ def _forward(X, coefs, intercepts, funcs, activations, pre_activations=None):
 
 
 # Up to this size a layer's ReLU gets a whole buffer of zeros (see below).
-_FULL_ZEROS_BYTES = 2**18
+_FULL_ZEROS_BYTES = 2**17
 
 
 def _relu_with_zeros(max_rows, units, dtype):
@@ -200,6 +199,10 @@ class Network:
         The largest batch this network will be evaluated on.
     trainable_mask : ndarray of bool, optional
         Flat mask; the gradient of frozen entries is set to 0.
+    work : ndarray, optional
+        A vector of at least ``layout.n_coefs`` entries of the parameters'
+        dtype that :meth:`loss_grad` may overwrite (its contents are not kept
+        between calls), so that training needs one vector fewer.
     """
 
     def __init__(
@@ -211,6 +214,7 @@ class Network:
         out_activation,
         max_rows,
         trainable_mask=None,
+        work=None,
     ):
         dtype = params.dtype
         self.layout = layout
@@ -245,7 +249,12 @@ class Network:
         # A column of ones: 1^T delta sums the error over the batch (the
         # intercept gradient) as one matrix-vector product.
         self._ones = np.ones(max_rows, dtype=dtype)
-        self._axpy = get_blas_funcs("axpy", (params,))
+        # Room for l2 * W, so the penalty's gradient allocates nothing: the
+        # caller's ``work`` vector when it has one free during loss_grad (an
+        # optimizer's scratch), else our own.
+        if work is None:
+            work = np.empty(layout.n_coefs, dtype=dtype)
+        self._scratch = work[: layout.n_coefs]
         # Targets may come compact (a classifier's one-hot labels as booleans,
         # an eighth of the memory); each batch is widened into this buffer.
         self._targets = np.empty((max_rows, units[-1]), dtype=dtype)
@@ -369,10 +378,13 @@ class Network:
             np.matmul(X.T, delta, out=coef_grads[0])
         np.matmul(ones, delta, out=intercept_grads[0])
 
-        # The penalty's gradient l2 * W, added to the coefficient block at once
-        # by BLAS's axpy (y += a x, in place): no temporary of the weights' size.
+        # The penalty's gradient l2 * W, added to the coefficient block at once.
+        # (Not through scipy's BLAS axpy: scipy and numpy each load their own
+        # OpenBLAS, and waking the second one's threads between numpy's matrix
+        # products made training eight times slower on two cores.)
         if l2:
-            self._axpy(self._coef_block, self._grad_block, a=l2)
+            scratch = np.multiply(self._coef_block, l2, out=self._scratch)
+            self._grad_block += scratch
         if self._mask is not None:
             self.grad *= self._mask
         return loss

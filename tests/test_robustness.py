@@ -199,3 +199,23 @@ def test_same_random_state_gives_identical_fits_across_processes():
     ]
     assert runs[0] == runs[1]
     assert len(runs[0].splitlines()) == len(DETERMINISM_CASES)
+
+
+def test_divergence_never_falls_back_to_parameters_that_overflow():
+    # Found by hypothesis: the last step of epoch 7 leaves finite weights whose
+    # outputs overflow; epoch 8 diverges at once. The fallback must be
+    # parameters that were seen to give a finite loss.
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-10, 10, (30, 3))
+    y = rng.uniform(-10, 10, 30)
+    model = SquiggleRegressor(
+        hidden_layer_sizes=(1,),
+        solver="sgd",
+        learning_rate_init=1.0,
+        max_iter=15,
+        random_state=0,
+    )
+    with pytest.warns(ConvergenceWarning, match="diverged"):
+        model.fit(X, y)
+    assert np.isfinite(model.predict(X)).all()
+    assert model.loss_ == pytest.approx(min(model.loss_curve_))
