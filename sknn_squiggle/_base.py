@@ -669,6 +669,13 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
                 if sample_weight is None
                 else np.empty(gather_rows, sample_weight.dtype)
             )
+        # Compact targets (a classifier's booleans) are widened to the
+        # parameters' dtype once per gathered chunk rather than per batch.
+        y_wide = (
+            None
+            if y.dtype == params.dtype
+            else np.empty((gather_rows, y.shape[1]), params.dtype)
+        )
         # The batch normaliser |b| * S / n (see above) for a full batch.
         full_norm = batch_size * total_weight / n_samples
         loss_grad, update, grad = net.loss_grad, optimizer.update_params, net.grad
@@ -721,6 +728,9 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
                         sw_part = (
                             None if sample_weight is None else sample_weight[lo:hi]
                         )
+                    if y_wide is not None:
+                        np.copyto(y_wide[: hi - lo], y_part)
+                        y_part = y_wide[: hi - lo]
                     for start in range(0, hi - lo, batch_size):
                         stop = min(start + batch_size, hi - lo)
                         size = stop - start
