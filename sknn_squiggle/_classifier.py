@@ -181,9 +181,27 @@ class SquiggleClassifier(ClassifierMixin, BaseSquiggle):
                     "`y` has classes not in `self.classes_`. "
                     f"`self.classes_` has {self.classes_}. 'y' has {classes}."
                 )
-        # One-hot targets as booleans: the network widens each batch to floats.
-        Y = self._label_binarizer.transform(y).astype(bool)
-        return X, Y
+        return X, self._one_hot(y)
+
+    def _one_hot(self, y):
+        """Encode labels as the network's targets: one boolean column per class
+        (one column, for classes_[1], when there are two classes), as
+        LabelBinarizer.transform does; the network widens each batch to floats.
+
+        Every label of ``y`` is known to be in ``classes_`` (checked above), so
+        its column is its position in the sorted ``classes_``: one
+        ``searchsorted`` instead of LabelBinarizer's repeated target-type
+        checks, which cost more than a small lbfgs fit's whole set-up.
+        """
+        binarizer = self._label_binarizer
+        if binarizer.y_type_.startswith("multilabel"):
+            return binarizer.transform(y).astype(bool)
+        columns = np.searchsorted(self.classes_, y)
+        if len(self.classes_) == 2:
+            return (columns == 1)[:, None]
+        Y = np.zeros((len(y), len(self.classes_)), dtype=bool)
+        Y[np.arange(len(y)), columns] = True
+        return Y
 
     def _check_sample_weight(self, sample_weight, X, y, incremental):
         sample_weight = super()._check_sample_weight(sample_weight, X, y, incremental)
