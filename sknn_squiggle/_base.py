@@ -410,10 +410,8 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
         """Run the solver; return True if the user interrupted it."""
         run.start = time.perf_counter()
         rows = run.X.shape[0]
-        if self.solver != "lbfgs" and self.batch_size != "auto":
-            rows = min(rows, self.batch_size)
-        elif self.solver != "lbfgs":
-            rows = min(rows, 200)
+        if self.solver != "lbfgs":
+            rows = self._batch_rows(rows)
         largest_product = rows * max(a * b for a, b in run.layout.coef_shapes)
         # Overflow is detected and reported by the solvers themselves (a
         # ConvergenceWarning and the best finite parameters), not by numpy.
@@ -424,6 +422,13 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
             if self.solver == "lbfgs":
                 return self._fit_lbfgs(run)
             return self._fit_stochastic(run)
+
+    def _batch_rows(self, n_samples):
+        """Rows per minibatch: ``batch_size``, "auto" being min(200, n),
+        clipped to the number of samples."""
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        return int(np.clip(self.batch_size, 1, n_samples))
 
     def _validation_scorer(self):
         """The early-stopping score: None for scikit-learn's (accuracy or R^2),
@@ -576,12 +581,8 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
         return False
 
     def _fit_stochastic(self, run):
-        X, y, sample_weight, incremental = (
-            run.X,
-            run.y,
-            run.sample_weight,
-            (run.incremental),
-        )
+        X, y, sample_weight = run.X, run.y, run.sample_weight
+        incremental = run.incremental
         params = self._params
         # warm_start and partial_fit continue with the optimizer's state
         # (momentum, Adam's moments and step count, the adaptive rate).
@@ -618,15 +619,12 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
                 sample_weight = sample_weight[train_idx]
 
         n_samples = X.shape[0]
-        if self.batch_size == "auto":
-            batch_size = min(200, n_samples)
-        else:
-            if self.batch_size > n_samples:
-                warnings.warn(
-                    "Got `batch_size` less than 1 or larger than "
-                    "sample size. It is going to be clipped"
-                )
-            batch_size = int(np.clip(self.batch_size, 1, n_samples))
+        if self.batch_size != "auto" and self.batch_size > n_samples:
+            warnings.warn(
+                "Got `batch_size` less than 1 or larger than "
+                "sample size. It is going to be clipped"
+            )
+        batch_size = self._batch_rows(n_samples)
 
         net = Network(
             run.layout,
