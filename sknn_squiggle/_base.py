@@ -479,6 +479,8 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
     def _fit_lbfgs(self, run):
         X, y, sample_weight, mask = run.X, run.y, run.sample_weight, run.mask
         params = self._params
+        # Every evaluation sees the whole data set: widen compact targets once.
+        y = y.astype(params.dtype, copy=False)
         net = Network(
             run.layout,
             params,
@@ -498,9 +500,10 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
         def loss_grad(x):
             params[:] = x
             value = net.loss_grad(X, y, sample_weight, total_weight, l2)
-            if not (math.isfinite(value) and np.isfinite(net.grad).all()):
+            if not math.isfinite(value):
                 # An overflowing point is infinitely bad: the line search
-                # backtracks from it.
+                # backtracks from it. (A non-finite gradient at a finite loss
+                # ends in a non-finite result, which falls back to ``best``.)
                 return np.inf, np.zeros_like(x)
             if value < best["loss"]:
                 best["loss"] = value
@@ -510,7 +513,9 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
             return value, net.grad.astype(np.float64)
 
         def callback(intermediate_result):
-            params[:] = intermediate_result.x
+            if run.callbacks.active:
+                # Callbacks look at the model as this iteration left it.
+                params[:] = intermediate_result.x
             if self._record(run, float(intermediate_result.fun), None):
                 # scipy stops L-BFGS-B when the callback raises StopIteration.
                 raise StopIteration
