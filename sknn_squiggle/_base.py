@@ -101,7 +101,6 @@ class _Run:
     def __init__(self, **fields):
         self.X_val = self.y_val = self.sw_val = None
         self.printed_header = False
-        self.start = time.perf_counter()
         self.__dict__.update(fields)
 
 

@@ -255,9 +255,6 @@ class Network:
         if work is None:
             work = np.empty(layout.n_coefs, dtype=dtype)
         self._scratch = work[: layout.n_coefs]
-        # Targets may come compact (a classifier's one-hot labels as booleans,
-        # an eighth of the memory); each batch is widened into this buffer.
-        self._targets = np.empty((max_rows, units[-1]), dtype=dtype)
         # Room for the output's temporaries in the loss.
         self._loss_scratch = np.empty((max_rows, units[-1]), dtype=dtype)
         self._mask = None if trainable_mask is None else trainable_mask.astype(dtype)
@@ -293,6 +290,8 @@ class Network:
         ----------
         X : ndarray or sparse matrix of shape (b, n_features)
         y : ndarray of shape (b, n_outputs)
+            Targets in the parameters' dtype (the training loops widen a
+            classifier's boolean one-hot targets before they get here).
         sample_weight : ndarray of shape (b,) or None
         normaliser : float
             What the weighted loss sum is divided by.
@@ -307,10 +306,6 @@ class Network:
         # are prepared in __init__, and the only Python work left is the loop
         # over layers.
         n = X.shape[0]
-        if y.dtype != self.params.dtype:
-            targets = self._targets[:n]
-            np.copyto(targets, y)
-            y = targets
         sparse = not isinstance(X, np.ndarray) and sp.issparse(X)
         coefs, activations = self.coefs, self.activations
         last = len(coefs) - 1
