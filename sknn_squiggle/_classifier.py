@@ -19,6 +19,28 @@ from ._docstrings import ATTRIBUTES, PARAMETERS
 from ._reporting import with_callbacks
 
 
+def _fitted_label_binarizer(y):
+    """``LabelBinarizer().fit(y)`` for targets that passed
+    ``check_classification_targets``.
+
+    For a 1-d array of numbers or booleans the fitted state is built directly:
+    its classes are ``np.unique(y)`` and, the targets being known to be
+    discrete, its type is "binary" for at most two classes and "multiclass"
+    otherwise, which is what ``LabelBinarizer.fit`` finds. Its ``fit`` runs
+    the target-type checks twice more, which costs more than a small lbfgs
+    fit's whole set-up. Every other target (strings, multilabel) goes through
+    ``fit``.
+    """
+    binarizer = LabelBinarizer()
+    if y.ndim != 1 or y.dtype.kind not in "biuf":
+        return binarizer.fit(y)
+    classes = np.unique(y)
+    binarizer.y_type_ = "binary" if len(classes) <= 2 else "multiclass"
+    binarizer.sparse_input_ = False
+    binarizer.classes_ = classes
+    return binarizer
+
+
 class SquiggleClassifier(ClassifierMixin, BaseSquiggle):
     __doc__ = (
         """Neural-network classifier: squiggles turned into probabilities.
@@ -158,8 +180,7 @@ class SquiggleClassifier(ClassifierMixin, BaseSquiggle):
         self._y_labels = y  # the raw labels, for class_weight
 
         if (not hasattr(self, "classes_")) or (not self.warm_start and not incremental):
-            self._label_binarizer = LabelBinarizer()
-            self._label_binarizer.fit(y)
+            self._label_binarizer = _fitted_label_binarizer(y)
             self.classes_ = self._label_binarizer.classes_
             if len(self.classes_) < 2:
                 raise ValueError(

@@ -129,24 +129,37 @@ def _forward(X, coefs, intercepts, funcs, activations, pre_activations=None):
     return A
 
 
-# Up to this size a layer's ReLU gets a whole buffer of zeros (see below).
-_FULL_ZEROS_BYTES = 2**17
+# The largest buffer of zeros a network keeps for its ReLU layers.
+_ZEROS_BYTES = 2**17
 
 
 def _relu_with_zeros(max_rows, units, dtype):
-    """ReLU in place against a buffer of zeros of the batch's shape.
+    """ReLU in place, as the maximum against a buffer of zeros, piece by piece.
 
-    ``np.maximum`` is fastest when both operands are arrays of the same shape
-    (about 4x faster than against the scalar 0 on a minibatch); a buffer that
-    large is kept only for small layers, larger ones use the broadcast zero
-    row of :func:`~sknn_squiggle._activations.inplace_relu`. Same result.
+    numpy's ``maximum`` is vectorised only when both operands are contiguous
+    arrays of the same shape: against the scalar 0 or a broadcast row of
+    zeros it runs about three times slower. So the layer is taken as one flat
+    vector, in pieces of at most ``_ZEROS_BYTES``, each against the same
+    buffer of zeros: small layers in one call, large ones in a few, and the
+    memory kept stays bounded whatever the batch. Same result as
+    :func:`~sknn_squiggle._activations.inplace_relu`.
     """
-    if max_rows * units * np.dtype(dtype).itemsize > _FULL_ZEROS_BYTES:
-        return ACTIVATIONS["relu"]
-    zeros = np.zeros((max_rows, units), dtype=dtype)
+    size = max_rows * units
+    piece = max(1, min(size, _ZEROS_BYTES // np.dtype(dtype).itemsize))
+    zeros = np.zeros(piece, dtype=dtype)
 
     def relu(Z):
-        np.maximum(Z, zeros[: Z.shape[0]], out=Z)
+        if not Z.flags.c_contiguous:
+            ACTIVATIONS["relu"](Z)
+            return
+        flat = Z.reshape(-1)  # a view, Z being contiguous
+        n = flat.shape[0]
+        if n <= piece:
+            np.maximum(flat, zeros[:n], out=flat)
+            return
+        for start in range(0, n, piece):
+            part = flat[start : start + piece]
+            np.maximum(part, zeros[: part.shape[0]], out=part)
 
     return relu
 
@@ -260,6 +273,17 @@ class Network:
         self._mask = None if trainable_mask is None else trainable_mask.astype(dtype)
         self._keep_pre = any(p is not None for p in self.pre_activations)
         self._coefs_T = [W.T for W in self.coefs]
+        # For a layer of one unit, delta_i @ W_i^T is an outer product: a k=1
+        # matrix product, which BLAS runs about eight times slower than k=2.
+        # So the error is copied into the first column of an (n, 2) buffer and
+        # W_i^T into the first row of a (2, fan_in) one, the rest left at zero:
+        # every entry is d * w + 0 * 0, the outer product with one rounding.
+        self._outer_pairs = [
+            (np.zeros((max_rows, 2), dtype=dtype), np.zeros((2, fan_in), dtype=dtype))
+            if fan_out == 1 and i > 0
+            else None
+            for i, (fan_in, fan_out) in enumerate(layout.coef_shapes)
+        ]
         self._coef_block = params[: layout.n_coefs]
         self._grad_block = self.grad[: layout.n_coefs]
 
@@ -355,11 +379,12 @@ class Network:
             np.matmul(A_prev.T, delta, out=coef_grads[i])
             np.matmul(ones, delta, out=intercept_grads[i])
             prev_delta = self.deltas[i - 1][:n]
-            if delta.shape[1] == 1:
-                # One unit: delta_i @ W_i^T is an outer product, which a
-                # broadcast multiply computes faster than a k=1 matmul (with
-                # the same single rounding per entry).
-                np.multiply(delta, self._coefs_T[i], out=prev_delta)
+            pair = self._outer_pairs[i]
+            if pair is not None:
+                delta_pair, weight_pair = pair[0][:n], pair[1]
+                delta_pair[:, :1] = delta
+                weight_pair[:1] = self._coefs_T[i]
+                np.matmul(delta_pair, weight_pair, out=prev_delta)
             else:
                 np.matmul(delta, self._coefs_T[i], out=prev_delta)
             pre = self.pre_activations[i - 1]

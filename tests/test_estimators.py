@@ -628,3 +628,32 @@ def test_trainable_mask_of_wrong_shape_raises():
     )
     with pytest.raises(ValueError, match=re.escape("(3, 5)")):
         reg.fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "y",
+    [
+        np.array([0, 1, 1, 0]),
+        np.array([3.0, 1.0, 3.0]),
+        np.array([True, False, True]),
+        np.array([2, 0, 1, 2], dtype=np.uint8),
+        np.array([5, 5, 5]),
+        np.array(["b", "a", "c"]),
+        np.array([[0, 1], [1, 1], [1, 0]]),
+    ],
+)
+def test_label_binarizer_state_equals_scikit_learn_fit(y):
+    # The classifier builds a LabelBinarizer's fitted state itself for plain
+    # numeric labels; it must be exactly what LabelBinarizer.fit leaves.
+    from sklearn.preprocessing import LabelBinarizer
+
+    from sknn_squiggle._classifier import _fitted_label_binarizer
+
+    ours, theirs = vars(_fitted_label_binarizer(y)), vars(LabelBinarizer().fit(y))
+    assert ours.keys() == theirs.keys()
+    for key, value in theirs.items():
+        if isinstance(value, np.ndarray):
+            assert ours[key].dtype == value.dtype
+            np.testing.assert_array_equal(ours[key], value)
+        else:
+            assert ours[key] == value
