@@ -18,7 +18,7 @@ import pytest
 from scipy.special import erf
 
 from sknn_squiggle._activations import HIDDEN_ACTIVATIONS
-from sknn_squiggle._network import Network, ParameterLayout
+from sknn_squiggle._network import _ZEROS_BYTES, Network, ParameterLayout
 
 EPS = 1e-6
 RTOL = 1e-5
@@ -255,6 +255,22 @@ def test_forward_matches_independent_activation(activation):
     hidden = _ref_activation(activation, X @ coefs[0] + intercepts[0])
     expected = hidden @ coefs[1] + intercepts[1]
     np.testing.assert_allclose(net.forward(X), expected, rtol=1e-12, atol=1e-14)
+
+
+def test_relu_layer_larger_than_the_zero_buffer():
+    """A ReLU layer is compared with zeros piece by piece (a bounded buffer): a
+    layer of two pieces, and a smaller batch that ends inside the first, must
+    still give the textbook forward pass and finite-difference gradients."""
+    layout, params, X, y, sw = _problem((700,), "binary_log_loss", 1, n=30)
+    params *= 0.2  # 700 units: keep the output away from saturation
+    assert 30 * 700 * params.itemsize > _ZEROS_BYTES  # more than one piece
+    net = Network(layout, params, ["relu"], "binary_log_loss", "logistic", 30)
+    coefs, intercepts = layout.views(params.copy())
+    for rows in (30, 20):
+        A = np.maximum(X[:rows] @ coefs[0] + intercepts[0], 0)
+        expected = 1 / (1 + np.exp(-(A @ coefs[1] + intercepts[1])))
+        np.testing.assert_allclose(net.forward(X[:rows]), expected, rtol=1e-12)
+    _check_gradient(net, X, y, sw, sw.sum(), 0.1)
 
 
 def test_layout_order_matches_sklearn_pack():
