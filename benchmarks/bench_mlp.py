@@ -94,22 +94,22 @@ SEED = 0
 # Data
 
 
-def _digits():
-    X, y = load_digits(return_X_y=True)
+def _scaled_split(load):
+    """A bundled data set, split 75/25 (stratified) and standardised."""
+    X, y = load(return_X_y=True)
     X_tr, X_te, y_tr, y_te = train_test_split(
         X, y, test_size=0.25, random_state=SEED, stratify=y
     )
     scaler = StandardScaler().fit(X_tr)
     return scaler.transform(X_tr), scaler.transform(X_te), y_tr, y_te
+
+
+def _digits():
+    return _scaled_split(load_digits)
 
 
 def _breast_cancer():
-    X, y = load_breast_cancer(return_X_y=True)
-    X_tr, X_te, y_tr, y_te = train_test_split(
-        X, y, test_size=0.25, random_state=SEED, stratify=y
-    )
-    scaler = StandardScaler().fit(X_tr)
-    return scaler.transform(X_tr), scaler.transform(X_te), y_tr, y_te
+    return _scaled_split(load_breast_cancer)
 
 
 def _classification(n_train):

@@ -129,49 +129,6 @@ def _forward(X, coefs, intercepts, funcs, activations, pre_activations=None):
     return A
 
 
-# The largest buffer of zeros a network keeps for its ReLU layers.
-_ZEROS_BYTES = 2**17
-
-
-def _relu_zeros_for(size, dtype):
-    """The zeros :func:`_relu_with_zeros` needs for layers of up to ``size``
-    entries: at most ``_ZEROS_BYTES``, read only."""
-    piece = min(size, _ZEROS_BYTES // np.dtype(dtype).itemsize)
-    zeros = np.zeros(max(piece, 1), dtype=dtype)
-    zeros.flags.writeable = False
-    return zeros
-
-
-def _relu_with_zeros(zeros):
-    """ReLU in place, as the maximum against a buffer of zeros, piece by piece.
-
-    numpy's ``maximum`` is vectorised only when both operands are contiguous
-    arrays of the same shape: against the scalar 0 or a broadcast row of
-    zeros it runs about three times slower. So the layer is taken as one flat
-    vector, in pieces as long as ``zeros`` (one buffer of at most
-    ``_ZEROS_BYTES`` that all ReLU layers of a network share), each compared
-    with it: small layers in one call, large ones in a few, and the memory
-    kept stays bounded whatever the batch. Same result as
-    :func:`~sknn_squiggle._activations.inplace_relu`.
-    """
-    piece = zeros.shape[0]
-
-    def relu(Z):
-        if not Z.flags.c_contiguous:
-            ACTIVATIONS["relu"](Z)
-            return
-        flat = Z.reshape(-1)  # a view, Z being contiguous
-        n = flat.shape[0]
-        if n <= piece:
-            np.maximum(flat, zeros[:n], out=flat)
-            return
-        for start in range(0, n, piece):
-            part = flat[start : start + piece]
-            np.maximum(part, zeros[: part.shape[0]], out=part)
-
-    return relu
-
-
 def _softmax_with_buffers(max_rows, units, dtype):
     """Row-wise softmax in place, as
     :func:`~sknn_squiggle._activations.inplace_softmax`, with its per-row
@@ -257,14 +214,7 @@ class Network:
         ]
         self.trainable_mask = trainable_mask
         # Everything below is looked up or allocated once, not per batch.
-        relu_sizes = [
-            max_rows * u for a, u in zip(self.hidden_activations, units) if a == "relu"
-        ]
-        if relu_sizes:
-            relu = _relu_with_zeros(_relu_zeros_for(max(relu_sizes), dtype))
-        self._funcs = [
-            relu if a == "relu" else ACTIVATIONS[a] for a in self.hidden_activations
-        ]
+        self._funcs = [ACTIVATIONS[a] for a in self.hidden_activations]
         self._funcs.append(
             _softmax_with_buffers(max_rows, units[-1], dtype)
             if out_activation == "softmax"

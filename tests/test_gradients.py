@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 from scipy.special import erf
 
-from sknn_squiggle._activations import HIDDEN_ACTIVATIONS
-from sknn_squiggle._network import _ZEROS_BYTES, Network, ParameterLayout
+from sknn_squiggle._activations import _ZEROS_BYTES, ACTIVATIONS, HIDDEN_ACTIVATIONS
+from sknn_squiggle._network import Network, ParameterLayout
 
 EPS = 1e-6
 RTOL = 1e-5
@@ -258,7 +258,7 @@ def test_forward_matches_independent_activation(activation):
 
 
 def test_relu_layer_larger_than_the_zero_buffer():
-    """A ReLU layer is compared with zeros piece by piece (a bounded buffer): a
+    """ReLU compares a layer with zeros piece by piece (a bounded buffer): a
     layer of two pieces, and a smaller batch that ends inside the first, must
     still give the textbook forward pass and finite-difference gradients."""
     layout, params, X, y, sw = _problem((700,), "binary_log_loss", 1, n=30)
@@ -271,6 +271,17 @@ def test_relu_layer_larger_than_the_zero_buffer():
         expected = 1 / (1 + np.exp(-(A @ coefs[1] + intercepts[1])))
         np.testing.assert_allclose(net.forward(X[:rows]), expected, rtol=1e-12)
     _check_gradient(net, X, y, sw, sw.sum(), 0.1)
+
+
+def test_relu_on_a_strided_view_changes_only_the_view():
+    """A non-contiguous layer cannot be flattened into a view: ReLU must still
+    apply in place to exactly its entries."""
+    rng = np.random.default_rng(6)
+    data = rng.normal(size=(5, 8))
+    expected = data.copy()
+    expected[:, ::2] = np.maximum(expected[:, ::2], 0)
+    ACTIVATIONS["relu"](data[:, ::2])
+    np.testing.assert_array_equal(data, expected)
 
 
 def test_layout_order_matches_sklearn_pack():
