@@ -1,29 +1,34 @@
-"""The shared base estimator: validation of settings, initialisation and the
-training loops (minibatch sgd/adam and full-batch L-BFGS).
+"""The shared base estimator: parameters, the stages of fit, prediction and
+tags.
 
-The public estimators in ``_regressor.py`` and ``_classifier.py`` add only what
-differs between them: target validation and encoding, the loss, the score and
-the prediction methods.
+A call to fit goes through these stages, each in its own place:
+
+1. validate the data (``_validate_fit_data``: the public estimators encode
+   their targets);
+2. build the problem: the network's layers (``sknn_squiggle._nn.layers``),
+   its initial parameters, the trainable mask and the solver's settings;
+3. run the solver (``sknn_squiggle._training.stochastic`` or ``.lbfgs``),
+   once per ``n_init`` start, keeping the best run;
+4. set the fitted attributes from the state the solver returns
+   (``_set_fitted``), the only place that sets them.
+
+The public estimators in ``_regressor.py`` and ``_classifier.py`` add only
+what differs between them: target validation and encoding, the loss, the
+score and the prediction methods.
 """
 
 import contextlib
 import math
-import time
 import warnings
 from abc import ABC, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.optimize
-import scipy.sparse as sp
-from sklearn.base import BaseEstimator, is_classifier
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.base import BaseEstimator
 from sklearn.metrics import check_scoring, get_scorer_names
-from sklearn.model_selection import train_test_split
-from sklearn.utils import Bunch, check_random_state, gen_batches
+from sklearn.utils import check_random_state
 from sklearn.utils._chunking import get_chunk_n_rows
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
@@ -31,45 +36,28 @@ from sklearn.utils.validation import (
 )
 from threadpoolctl import ThreadpoolController
 
-from ._activations import HIDDEN_ACTIVATIONS
-from ._losses import LOSSES, OUTPUT_ACTIVATIONS
-from ._network import Network, ParameterLayout, forward
-from ._optimizers import OPTIMIZERS
-from ._reporting import (
-    HISTORY_COLUMNS,
-    CallbackBridge,
-    CallbackSupport,
-    table_row,
-)
+from . import _inspection, _settings
+from ._fitted import STATE_ATTRIBUTES
+from ._nn.activations import HIDDEN_ACTIVATIONS
+from ._nn.layers import dense_stack
+from ._nn.layout import ParameterLayout
+from ._nn.losses import OUTPUT_ACTIVATIONS
+from ._nn.network import Network
+from ._training.batches import batch_rows
+from ._training.lbfgs import fit_lbfgs
+from ._training.monitor import CallbackBridge, CallbackSupport, Monitor
+from ._training.optimizers import OPTIMIZERS
+from ._training.schedules import SCHEDULES
+from ._training.state import Problem, Settings, TrainingState
+from ._training.stochastic import fit_stochastic
+from ._training.validation import scorer_on_rows
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
 
 _FLOAT_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 
-# Bytes of each layer's buffer when predicting in chunks (see _forward_fast).
+# Bytes of each layer's buffer when predicting in chunks (see _predict_output).
 _PREDICT_CHUNK_BYTES = 2**22
-
-# Bytes of X gathered at a time by the stochastic solvers (a whole number of
-# batches, at least one): large enough that the Python cost of a gather is
-# spread over many small batches, small enough to stay in cache and add little
-# to the memory a fit needs.
-_GATHER_BYTES = 2**18
-
-# Fitted attributes that describe one training run; n_init keeps the best run.
-_RUN_STATE = (
-    "_params",
-    "history_",
-    "n_iter_",
-    "t_",
-    "loss_",
-    "loss_curve_",
-    "best_loss_",
-    "validation_scores_",
-    "best_validation_score_",
-    "_no_improvement_count",
-    "_optimizer",
-)
-
 
 # OpenBLAS splits even small matrix products across threads, and on a small
 # network the synchronisation costs far more than the product itself: lbfgs on
@@ -91,19 +79,6 @@ def _blas_threads_for(multiply_adds):
     return _THREADPOOLS[0].limit(limits=1, user_api="blas")
 
 
-class _Diverged(Exception):
-    """The loss or the parameters became non-finite during training."""
-
-
-class _Run:
-    """What one call to fit or partial_fit trains on, and how it reports."""
-
-    def __init__(self, **fields):
-        self.X_val = self.y_val = self.sw_val = None
-        self.printed_header = False
-        self.__dict__.update(fields)
-
-
 class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
     """Base class of SquiggleRegressor and SquiggleClassifier (do not use)."""
 
@@ -113,13 +88,13 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
             Interval(Integral, 1, None, closed="left"),
         ],
         "activation": [StrOptions(set(HIDDEN_ACTIVATIONS)), list, tuple],
-        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "solver": [StrOptions({"lbfgs", *OPTIMIZERS})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [
             StrOptions({"auto"}),
             Interval(Integral, 1, None, closed="left"),
         ],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate": [StrOptions(set(SCHEDULES))],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -156,18 +131,31 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
     # What each public estimator defines
 
     @abstractmethod
-    def _validate_input(self, X, y, incremental, reset):
-        """Validate X and y; return X and y as a 2-D float array of X's dtype."""
+    def _validate_fit_data(self, X, y, sample_weight, incremental, reset):
+        """Validate the data of a fit; return ``(X, Y, sample_weight)``: X as
+        a float array (or sparse matrix), the encoded targets ``Y`` of shape
+        (n_samples, n_outputs) and the sample weights (class weights
+        included) or None."""
 
     @abstractmethod
     def _loss_name(self):
-        """The loss key for the current target (after ``_validate_input``)."""
+        """The loss key for the current target (after validation)."""
 
     @abstractmethod
-    def _validation_score(self, output, y, sample_weight):
+    def _score_outputs(self, output, y, sample_weight):
         """Score of network outputs against encoded targets (early stopping)."""
 
-    def _check_sample_weight(self, sample_weight, X, y, incremental):
+    def _decode_targets(self, y):
+        """Encoded targets back to what the user passed (labels for classifiers)."""
+        return y.ravel() if y.shape[1] == 1 else y
+
+    @property
+    def _stratify_validation(self):
+        """Whether the early-stopping split keeps the class proportions."""
+        return False
+
+    def _checked_sample_weight(self, sample_weight, X):
+        """``sample_weight`` as a finite, non-negative float vector, or None."""
         if sample_weight is None:
             return None
         sample_weight = _check_sample_weight(
@@ -183,714 +171,236 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
         return sample_weight
 
     # ------------------------------------------------------------------
-    # Settings derived from the parameters
+    # The network
 
-    def _hidden_sizes(self):
-        sizes = self.hidden_layer_sizes
-        if not hasattr(sizes, "__iter__"):
-            sizes = [sizes]
-        sizes = list(sizes)
-        if any(
-            not isinstance(s, Integral | np.integer) or isinstance(s, bool) or s <= 0
-            for s in sizes
-        ):
-            raise ValueError(
-                f"hidden_layer_sizes must hold positive integers, got {sizes}."
-            )
-        return [int(s) for s in sizes]
-
-    def _hidden_activations(self, n_hidden):
-        activation = self.activation
-        if isinstance(activation, str):
-            return [activation] * n_hidden
-        activation = list(activation)
-        if len(activation) != n_hidden:
-            raise ValueError(
-                f"activation has {len(activation)} entries but there are "
-                f"{n_hidden} hidden layers: give one name per hidden layer."
-            )
-        for name in activation:
-            if name not in HIDDEN_ACTIVATIONS:
-                raise ValueError(
-                    f"activation {name!r} is not one of {sorted(HIDDEN_ACTIVATIONS)}."
-                )
-        return activation
+    def _layers(self, layer_units=None, out_activation=None):
+        """The network's layers: by default those of the fitted network (its
+        sizes read off ``coefs_`` and ``intercepts_``), else for the given
+        units per layer, input and output included."""
+        if layer_units is None:
+            layer_units = [self.coefs_[0].shape[0]]
+            layer_units += [b.shape[0] for b in self.intercepts_]
+        activations = _settings.hidden_activations(
+            self.activation, len(layer_units) - 2
+        )
+        return dense_stack(
+            layer_units,
+            activations,
+            self.out_activation_ if out_activation is None else out_activation,
+        )
 
     @property
     def _hidden_activations_(self):
-        return self._hidden_activations(self.n_layers_ - 2)
+        return _settings.hidden_activations(self.activation, self.n_layers_ - 2)
 
     def _layout(self):
-        return ParameterLayout(
-            [self.coefs_[0].shape[0]] + [b.shape[0] for b in self.intercepts_]
+        """The flat layout of the fitted network's parameters."""
+        return ParameterLayout.of(self._layers())
+
+    def _parameter_attributes(self, params, layout=None):
+        """``_params`` and its per-layer views ``coefs_`` and ``intercepts_``."""
+        layout = self._layout() if layout is None else layout
+        return {
+            "_params": params,
+            "coefs_": layout.arrays(params, "coefs"),
+            "intercepts_": layout.arrays(params, "intercepts"),
+        }
+
+    def _current_params(self):
+        """The fitted flat parameters, as ``coefs_`` and ``intercepts_`` hold
+        them now.
+
+        After fit every array of both lists is a view of ``_params``; a user
+        who assigns a new array to an entry (``coefs_[0] = W``) splits it
+        from the vector, and the lists are then packed anew. Checking the
+        views costs well under a microsecond a layer; packing copies every
+        parameter.
+        """
+        params = self._params
+        arrays = [*self.coefs_, *self.intercepts_]
+        if all(a.base is params for a in arrays):
+            return params
+        layout = self._layout()
+        return layout.pack(
+            {"coefs": self.coefs_, "intercepts": self.intercepts_},
+            np.result_type(*arrays),
         )
 
-    def _bind_params(self, params, layout):
+    def _bind_params(self, params, layout=None):
         """Make ``coefs_``/``intercepts_`` views of the flat vector ``params``."""
-        self._params = params
-        self.coefs_, self.intercepts_ = layout.views(params)
+        for name, value in self._parameter_attributes(params, layout).items():
+            setattr(self, name, value)
 
-    def _check_init_arrays(self, value, name, shapes):
-        if len(value) != len(shapes):
-            raise ValueError(
-                f"{name} has {len(value)} arrays but the network has "
-                f"{len(shapes)} layers of weights: expected shapes {shapes}."
-            )
-        for i, (array, shape) in enumerate(zip(value, shapes)):
-            got = np.shape(array)
-            if got != shape:
-                raise ValueError(
-                    f"{name}[{i}] has shape {got}; layer {i} expects shape {shape}."
-                )
-            if not np.isfinite(np.asarray(array, dtype=float)).all():
-                raise ValueError(f"{name}[{i}] holds NaN or infinite values.")
-
-    def _trainable_mask(self, layout):
-        """Flat boolean mask of the parameters that train, or None for all."""
-        if self.trainable is None:
-            return None
-        unknown = set(self.trainable) - {"coefs", "intercepts"}
-        if unknown:
-            raise ValueError(
-                f"trainable takes the keys 'coefs' and 'intercepts'; got {unknown}."
-            )
-        mask = np.ones(layout.n_params, dtype=bool)
-        for key, slices, shapes in (
-            ("coefs", layout.coef_slices, layout.coef_shapes),
-            ("intercepts", layout.intercept_slices, layout.intercept_shapes),
-        ):
-            entries = self.trainable.get(key)
-            if entries is None:
-                continue
-            if len(entries) != len(shapes):
-                raise ValueError(
-                    f"trainable[{key!r}] has {len(entries)} entries; the network "
-                    f"has {len(shapes)} layers of {key}."
-                )
-            for i, (entry, s, shape) in enumerate(zip(entries, slices, shapes)):
-                entry = np.asarray(entry)
-                if entry.dtype != bool:
-                    raise ValueError(
-                        f"trainable[{key!r}][{i}] must be a bool or a boolean mask."
-                    )
-                if entry.ndim and entry.shape != shape:
-                    raise ValueError(
-                        f"trainable[{key!r}][{i}] has shape {entry.shape}; layer "
-                        f"{i} expects a bool or a mask of shape {shape}."
-                    )
-                mask[s] = np.broadcast_to(entry, shape).ravel()
-        return None if mask.all() else mask
-
-    def _init_params(self, layout, dtype, rng):
-        """Initial flat parameters: given arrays, or Glorot-uniform draws.
-
-        Weights and biases of layer i are drawn uniformly from +-sqrt(6 /
-        (fan_in + fan_out)) (factor 2 for the logistic sigmoid), in
-        scikit-learn's order, so the same random_state gives the same start as
-        MLPRegressor/MLPClassifier.
-        """
-        acts = self._hidden_activations(len(layout.coef_shapes) - 1)
-        coefs, intercepts = [], []
-        for i, (fan_in, fan_out) in enumerate(layout.coef_shapes):
-            act = acts[min(i, len(acts) - 1)] if acts else "identity"
-            factor = 2.0 if act in ("logistic", "sigmoid") else 6.0
-            bound = np.sqrt(factor / (fan_in + fan_out))
-            coefs.append(rng.uniform(-bound, bound, (fan_in, fan_out)))
-            intercepts.append(rng.uniform(-bound, bound, fan_out))
-        if self.coefs_init is not None:
-            self._check_init_arrays(self.coefs_init, "coefs_init", layout.coef_shapes)
-            coefs = self.coefs_init
-        if self.intercepts_init is not None:
-            self._check_init_arrays(
-                self.intercepts_init, "intercepts_init", layout.intercept_shapes
-            )
-            intercepts = self.intercepts_init
-        return layout.pack(coefs, intercepts, dtype)
-
-    def _start_run(self, layout, dtype, rng):
-        """Reset the state of one training run from fresh initial weights."""
-        self._bind_params(self._init_params(layout, dtype, rng), layout)
-        self.n_iter_ = 0
-        self.t_ = 0
-        self.loss_curve_ = []
-        self.history_ = []
-        self._no_improvement_count = 0
-        self._optimizer = None
-        if self.early_stopping and self.solver in _STOCHASTIC_SOLVERS:
-            self.validation_scores_ = []
-            self.best_validation_score_ = -np.inf
-            self.best_loss_ = None
-        else:
-            self.validation_scores_ = None
-            self.best_validation_score_ = None
-            self.best_loss_ = np.inf
+    def _initial_params(self, layers, layout, dtype, rng):
+        """Initial flat parameters: each layer's own draws (Glorot uniform, in
+        scikit-learn's order), replaced by ``coefs_init`` and
+        ``intercepts_init`` where given."""
+        draws = [layer.initial_params(rng) for layer in layers]
+        values = {name: [d[name] for d in draws] for name in draws[0]}
+        for name in ("coefs", "intercepts"):
+            given = getattr(self, f"{name}_init")
+            if given is not None:
+                shapes = [shape for _, shape in layout.locations(name)]
+                _settings.check_init_arrays(given, f"{name}_init", shapes)
+                values[name] = given
+        return layout.pack(values, dtype)
 
     # ------------------------------------------------------------------
     # Fitting
 
     def _fit(self, X, y, sample_weight=None, incremental=False):
-        X_raw, y_raw, sw_raw = X, y, sample_weight
-        hidden_sizes = self._hidden_sizes()
-        hidden_acts = self._hidden_activations(len(hidden_sizes))
-        first_pass = not hasattr(self, "coefs_") or (
+        """The stages of fit and partial_fit."""
+        raw = (X, y, sample_weight)
+        first_call = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
         )
-        X, y = self._validate_input(X, y, incremental, reset=first_pass)
-        sample_weight = self._check_sample_weight(sample_weight, X, y, incremental)
+        X, Y, sample_weight = self._validate_fit_data(
+            X, y, sample_weight, incremental, reset=first_call
+        )
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True.")
-
-        layer_units = [X.shape[1]] + hidden_sizes + [y.shape[1]]
-        layout = ParameterLayout(layer_units)
-        self.n_outputs_ = y.shape[1]
-        self.n_layers_ = len(layer_units)
-        loss = self._loss_name()
-        self.out_activation_ = OUTPUT_ACTIVATIONS[loss]
-        run = _Run(
+        layers = self._new_network_attributes(X.shape[1], Y.shape[1])
+        monitor = Monitor(self.verbose, CallbackBridge(self, *raw, incremental))
+        problem = Problem(
             X=X,
-            y=y,
+            y=Y,
             sample_weight=sample_weight,
-            layout=layout,
-            hidden_acts=hidden_acts,
-            loss=loss,
-            mask=self._trainable_mask(layout),
+            layers=layers,
+            params=None,
+            loss=self._loss_name(),
+            trainable_mask=_settings.trainable_mask(
+                self.trainable, ParameterLayout.of(layers)
+            ),
             rng=check_random_state(self.random_state),
-            incremental=incremental,
-            scorer=self._validation_scorer(),
-            callbacks=CallbackBridge(self, X_raw, y_raw, sw_raw, incremental),
+            stratify=self._stratify_validation,
         )
-
-        if first_pass:
-            n_init = self.n_init
-            if self.coefs_init is not None and self.intercepts_init is not None:
-                if n_init > 1:
-                    warnings.warn(
-                        "coefs_init and intercepts_init fix the starting point: "
-                        f"n_init={n_init} is ignored and one fit is run.",
-                        RuntimeWarning,
-                    )
-                n_init = 1
-            best = None
-            for _ in range(n_init):
-                self._start_run(layout, X.dtype, run.rng)
-                interrupted = self._train(run)
-                if best is None or self.loss_ < best["loss_"]:
-                    best = {name: getattr(self, name) for name in _RUN_STATE}
-                if interrupted or run.callbacks.stopped:
-                    break
-            for name, value in best.items():
-                setattr(self, name, value)
-            self._bind_params(self._params, layout)
+        if first_call:
+            params, state = self._train_new_network(problem, monitor, incremental)
         else:
-            expected = layout.coef_shapes
-            got = [c.shape for c in self.coefs_]
-            if got != expected:
-                raise ValueError(
-                    "The fitted network has layers of shapes "
-                    f"{got} but the data and hidden_layer_sizes ask for {expected}; "
-                    "set warm_start=False to fit a new network."
-                )
-            # Rebuild the flat vector: pickling or user edits may have split the
-            # views from it.
-            params = layout.pack(self.coefs_, self.intercepts_, X.dtype)
-            self._bind_params(params, layout)
-            if not hasattr(self, "history_"):
-                self.history_ = []
-            self._train(run)
-        run.callbacks.end_fit()
-        if not np.isfinite(self._params).all():
+            params, state = self._continue_training(problem, monitor, incremental)
+        self._bind_params(params, ParameterLayout.of(layers))
+        self._set_fitted(state)
+        monitor.end_fit()
+        if not np.isfinite(params).all():
             raise ValueError(
                 "Solver produced non-finite parameter weights. The input data may"
                 " contain large values and need to be preprocessed."
             )
         return self
 
-    def _train(self, run):
-        """Run the solver; return True if the user interrupted it."""
-        run.start = time.perf_counter()
-        rows = run.X.shape[0]
+    def _new_network_attributes(self, n_features, n_outputs):
+        """Set the attributes that describe the network for these data (the
+        solvers' scorers and callbacks predict with them); return its layers."""
+        sizes = _settings.hidden_layer_sizes(self.hidden_layer_sizes)
+        self.n_outputs_ = n_outputs
+        self.out_activation_ = OUTPUT_ACTIVATIONS[self._loss_name()]
+        self.n_layers_ = len(sizes) + 2
+        return self._layers([n_features, *sizes, n_outputs])
+
+    def _train_new_network(self, problem, monitor, incremental):
+        """Train from ``n_init`` random starts (one with given starting
+        weights); return the parameters and state of the lowest loss."""
+        n_init = self.n_init
+        if self.coefs_init is not None and self.intercepts_init is not None:
+            if n_init > 1:
+                warnings.warn(
+                    "coefs_init and intercepts_init fix the starting point: "
+                    f"n_init={n_init} is ignored and one fit is run.",
+                    RuntimeWarning,
+                )
+            n_init = 1
+        layout = ParameterLayout.of(problem.layers)
+        best = None
+        for _ in range(n_init):
+            params = self._initial_params(
+                problem.layers, layout, problem.X.dtype, problem.rng
+            )
+            with_validation = self.early_stopping and self.solver != "lbfgs"
+            state = TrainingState.fresh(with_validation)
+            state, interrupted = self._train(
+                problem, params, state, monitor, incremental
+            )
+            if best is None or state.loss < best[1].loss:
+                best = params, state
+            if interrupted or monitor.stopped:
+                break
+        return best
+
+    def _continue_training(self, problem, monitor, incremental):
+        """warm_start and partial_fit: train on from the fitted parameters
+        and the state the last call left."""
+        layout = ParameterLayout.of(problem.layers)
+        expected = [shape for _, shape in layout.locations("coefs")]
+        got = [c.shape for c in self.coefs_]
+        if got != expected:
+            raise ValueError(
+                "The fitted network has layers of shapes "
+                f"{got} but the data and hidden_layer_sizes ask for {expected}; "
+                "set warm_start=False to fit a new network."
+            )
+        # Rebuild the flat vector: pickling or user edits may have split the
+        # views from it.
+        params = layout.pack(
+            {"coefs": self.coefs_, "intercepts": self.intercepts_}, problem.X.dtype
+        )
+        state = TrainingState(
+            **{
+                field: getattr(self, attribute, None)
+                for field, attribute in STATE_ATTRIBUTES.items()
+            }
+        )
+        if state.history is None:
+            state.history = []
+        state, _ = self._train(problem, params, state, monitor, incremental)
+        return params, state
+
+    def _train(self, problem, params, state, monitor, incremental):
+        """Run the solver on ``params``; return the state and whether the
+        user interrupted it."""
+        self._bind_params(params, ParameterLayout.of(problem.layers))
+        problem = problem._replace(params=params)
+        monitor.start_run(state)
+        rows = problem.X.shape[0]
         if self.solver != "lbfgs":
-            rows = self._batch_rows(rows)
-        largest_product = rows * max(a * b for a, b in run.layout.coef_shapes)
+            rows = batch_rows(self.batch_size, rows)
+        largest = rows * max(layer.fan_in * layer.fan_out for layer in problem.layers)
         # Overflow is detected and reported by the solvers themselves (a
         # ConvergenceWarning and the best finite parameters), not by numpy.
         with (
             np.errstate(over="ignore", invalid="ignore", divide="ignore"),
-            _blas_threads_for(largest_product),
+            _blas_threads_for(largest),
         ):
+            settings = self._solver_settings(incremental)
             if self.solver == "lbfgs":
-                return self._fit_lbfgs(run)
-            return self._fit_stochastic(run)
-
-    def _batch_rows(self, n_samples):
-        """Rows per minibatch: ``batch_size``, "auto" being min(200, n),
-        clipped to the number of samples."""
-        if self.batch_size == "auto":
-            return min(200, n_samples)
-        return int(np.clip(self.batch_size, 1, n_samples))
-
-    def _validation_scorer(self):
-        """The early-stopping score: None for scikit-learn's (accuracy or R^2),
-        "loss" for minus the validation loss, or a scorer(estimator, X, y)."""
-        if self.scoring is None or self.scoring == "loss":
-            return self.scoring
-        return check_scoring(self, scoring=self.scoring)
-
-    def _record(self, run, loss, learning_rate, val_loss=None, val_score=None):
-        """Log one epoch (or lbfgs iteration): loss curve, history, verbose table
-        and callbacks. Returns True if a callback asks to stop."""
-        self.loss_curve_.append(loss)
-        row = {
-            "epoch": len(self.history_) + 1,
-            "loss": loss,
-            "learning_rate": learning_rate,
-            "seconds": time.perf_counter() - run.start,
-        }
-        if val_score is not None:
-            row["val_loss"] = val_loss
-            row["val_score"] = val_score
-        self.history_.append(row)
-        if self.verbose:
-            if not run.printed_header:
-                run.printed_header = True
-                print(table_row(HISTORY_COLUMNS))
-            print(table_row([row.get(name, "") for name in HISTORY_COLUMNS]))
-        return run.callbacks.end_epoch()
-
-    def _new_optimizer(self):
-        if self.solver == "sgd":
-            return OPTIMIZERS["sgd"](
-                self._params,
-                self.learning_rate_init,
-                self.learning_rate,
-                self.momentum,
-                self.nesterovs_momentum,
-                self.power_t,
+                return fit_lbfgs(problem, settings, state, monitor)
+            return fit_stochastic(
+                problem, settings, state, monitor, self._validation_score()
             )
-        return OPTIMIZERS["adam"](
-            self._params,
-            self.learning_rate_init,
-            self.beta_1,
-            self.beta_2,
-            self.epsilon,
+
+    def _solver_settings(self, incremental):
+        """The parameters the solvers read."""
+        params = self.get_params(deep=False)
+        return Settings(
+            **{name: params[name] for name in Settings._fields if name in params},
+            incremental=incremental,
         )
 
-    def _fit_lbfgs(self, run):
-        X, y, sample_weight, mask = run.X, run.y, run.sample_weight, run.mask
-        params = self._params
-        # Every evaluation sees the whole data set: widen compact targets once.
-        y = y.astype(params.dtype, copy=False)
-        net = Network(
-            run.layout,
-            params,
-            run.hidden_acts,
-            run.loss,
-            self.out_activation_,
-            X.shape[0],
-            mask,
-        )
-        total_weight = X.shape[0] if sample_weight is None else sample_weight.sum()
-        l2 = self.alpha / total_weight
-        # The best finite point evaluated so far: what an interruption or a
-        # failed line search leaves in the estimator.
-        best = {"x": params.astype(np.float64), "loss": np.inf}
-        n_curve = len(self.loss_curve_)
+    def _validation_score(self):
+        """What early stopping maximises, as ``score(output, X, y,
+        sample_weight, val_loss)``: scikit-learn's score (accuracy or R^2)
+        for ``scoring=None``, minus the validation loss for "loss", else the
+        scorer called on the estimator."""
+        if self.scoring is None:
+            return lambda output, X, y, sw, val_loss: self._score_outputs(output, y, sw)
+        if self.scoring == "loss":
+            return lambda output, X, y, sw, val_loss: -val_loss
+        scorer = check_scoring(self, scoring=self.scoring)
+        return scorer_on_rows(self, scorer, self._decode_targets)
 
-        def loss_grad(x):
-            params[:] = x
-            value = net.loss_grad(X, y, sample_weight, total_weight, l2)
-            if not math.isfinite(value):
-                # An overflowing point is infinitely bad: the line search
-                # backtracks from it. (A non-finite gradient at a finite loss
-                # ends in a non-finite result, which falls back to ``best``.)
-                return np.inf, np.zeros_like(x)
-            if value < best["loss"]:
-                best["loss"] = value
-                best["x"][:] = x
-            # scipy may keep the returned gradient: hand it a copy, never the
-            # buffer the next evaluation overwrites.
-            return value, net.grad.astype(np.float64)
-
-        def callback(intermediate_result):
-            if run.callbacks.active:
-                # Callbacks look at the model as this iteration left it.
-                params[:] = intermediate_result.x
-            if self._record(run, float(intermediate_result.fun), None):
-                # scipy stops L-BFGS-B when the callback raises StopIteration.
-                raise StopIteration
-            run.callbacks.begin_epoch()
-
-        if mask is not None and not mask.any():
-            # Nothing to train: the loss of the given parameters is the result.
-            self.n_iter_ = 0
-            self.loss_ = self.best_loss_ = float(
-                net.loss_grad(X, y, sample_weight, total_weight, l2)
-            )
-            return False
-        bounds = None
-        if mask is not None:
-            # Frozen entries are pinned by equal lower and upper bounds, so
-            # L-BFGS-B never moves them, whatever its line search does.
-            x0 = params.astype(np.float64)
-            bounds = [(v, v) if not m else (None, None) for v, m in zip(x0, mask)]
-        run.callbacks.begin_epoch()
-        try:
-            result = scipy.optimize.minimize(
-                loss_grad,
-                params.astype(np.float64),
-                method="L-BFGS-B",
-                jac=True,
-                bounds=bounds,
-                callback=callback,
-                options={
-                    "maxfun": self.max_fun,
-                    "maxiter": self.max_iter,
-                    "gtol": self.tol,
-                },
-            )
-        except KeyboardInterrupt:
-            run.callbacks.abandon_epoch()
-            params[:] = best["x"]
-            self.n_iter_ = len(self.loss_curve_) - n_curve
-            self.loss_ = float(best["loss"])
-            self.best_loss_ = self.loss_
-            warnings.warn(
-                f"Training interrupted by user after {self.n_iter_} lbfgs "
-                "iterations: the estimator keeps the best parameters seen so far.",
-                UserWarning,
-            )
-            return True
-        # The iteration begun after the last one never ran.
-        run.callbacks.abandon_epoch()
-        if not math.isfinite(best["loss"]):
-            params[:] = best["x"]
-            self.n_iter_ = 0
-            self.loss_ = np.inf
-            self.best_loss_ = np.inf
-            warnings.warn(
-                "lbfgs could not evaluate a finite loss: the data overflow the "
-                "network. Standardise X (and y for regression), e.g. with "
-                "StandardScaler.",
-                ConvergenceWarning,
-            )
-            return False
-        self.n_iter_ = _check_optimize_result("lbfgs", result, self.max_iter)
-        if math.isfinite(result.fun) and np.isfinite(result.x).all():
-            params[:] = result.x
-            self.loss_ = float(result.fun)
-        else:
-            params[:] = best["x"]
-            self.loss_ = float(best["loss"])
-        self.best_loss_ = min(self.loss_curve_[n_curve:], default=self.loss_)
-        return False
-
-    def _fit_stochastic(self, run):
-        X, y, sample_weight = run.X, run.y, run.sample_weight
-        incremental = run.incremental
-        params = self._params
-        # warm_start and partial_fit continue with the optimizer's state
-        # (momentum, Adam's moments and step count, the adaptive rate).
-        if (
-            not isinstance(self._optimizer, OPTIMIZERS[self.solver])
-            or self._optimizer._step.shape != params.shape
-            or self._optimizer._step.dtype != params.dtype
-        ):
-            self._optimizer = self._new_optimizer()
-        optimizer = self._optimizer
-
-        if self.early_stopping:
-            # Stratify binary and multiclass targets (not multilabel) so the
-            # validation set keeps the class proportions. scikit-learn
-            # stratifies binary targets only (its multiclass targets are
-            # one-hot, n_outputs_ > 1); the random draws are the same.
-            stratify = y if is_classifier(self) and self._stratify_validation else None
-            train_idx, val_idx = train_test_split(
-                np.arange(X.shape[0]),
-                random_state=run.rng,
-                test_size=self.validation_fraction,
-                stratify=stratify,
-            )
-            if val_idx.shape[0] < 2:
-                raise ValueError(
-                    "The validation set is too small. Increase 'validation_fraction' "
-                    "or the size of your dataset."
-                )
-            run.X_val, run.y_val = X[val_idx], y[val_idx].astype(X.dtype)
-            if sample_weight is not None:
-                run.sw_val = sample_weight[val_idx]
-            X, y = X[train_idx], y[train_idx]
-            if sample_weight is not None:
-                sample_weight = sample_weight[train_idx]
-
-        n_samples = X.shape[0]
-        if self.batch_size != "auto" and self.batch_size > n_samples:
-            warnings.warn(
-                "Got `batch_size` less than 1 or larger than "
-                "sample size. It is going to be clipped"
-            )
-        batch_size = self._batch_rows(n_samples)
-
-        net = Network(
-            run.layout,
-            params,
-            run.hidden_acts,
-            run.loss,
-            self.out_activation_,
-            batch_size,
-            run.mask,
-            # The optimizer's scratch is free while the gradient is computed.
-            work=optimizer._step,
-        )
-        # One objective for every solver and batch size:
-        #   J = sum_i s_i loss_i / S + alpha / (2 S) * ||W||^2,  S = sum_i s_i.
-        # A batch b estimates its data term without bias by dividing its weighted
-        # loss sum by |b| * S / n (the batch's share of the total weight on
-        # average), so a batch whose weights are all zero simply contributes no
-        # data gradient, and alpha means the same penalty as for lbfgs.
-        total_weight = (
-            n_samples if sample_weight is None else float(sample_weight.sum())
-        )
-        l2 = self.alpha / total_weight
-
-        # Shuffle the row order once per epoch and gather the rows of a few
-        # batches at a time into reused buffers (about _GATHER_BYTES of X),
-        # so that every batch is a contiguous slice: one copy per row and
-        # epoch, with little extra memory. mode="clip" (the indices are valid)
-        # lets np.take write straight into ``out``; the default mode="raise"
-        # gathers into a temporary first.
-        dense = not sp.issparse(X)
-        order = np.arange(n_samples)
-        row_bytes = X.shape[1] * X.dtype.itemsize if dense else 0
-        batches_per_gather = max(1, _GATHER_BYTES // max(1, batch_size * row_bytes))
-        gather_rows = min(n_samples, batch_size * batches_per_gather)
-        if self.shuffle:
-            X_buf = np.empty((gather_rows, X.shape[1]), X.dtype) if dense else None
-            y_buf = np.empty((gather_rows, y.shape[1]), y.dtype)
-            sw_buf = (
-                None
-                if sample_weight is None
-                else np.empty(gather_rows, sample_weight.dtype)
-            )
-        # Compact targets (a classifier's booleans) are widened to the
-        # parameters' dtype once per gathered chunk rather than per batch.
-        y_wide = (
-            None
-            if y.dtype == params.dtype
-            else np.empty((gather_rows, y.shape[1]), params.dtype)
-        )
-        # The batch normaliser |b| * S / n (see above) for a full batch.
-        full_norm = batch_size * total_weight / n_samples
-        loss_grad, update, grad = net.loss_grad, optimizer.update_params, net.grad
-
-        if not incremental:
-            self.n_iter_ = 0
-        # ``_best_params`` holds the best parameters seen so far: those at the
-        # end of the epoch with the lowest training loss, or with the best
-        # validation score under early stopping. A divergence or an
-        # interruption falls back to them; early stopping restores them at the
-        # end. Without a validation set, an epoch's final parameters become the
-        # best only once the next batch has shown that their loss is finite
-        # (the last step of an epoch is never evaluated within it): until then
-        # they are ``pending``.
-        self._best_params = params.copy()
-        pending = False
-        interrupted = False
-        try:
-            for _ in range(self.max_iter):
-                run.callbacks.begin_epoch()
-                if self.shuffle:
-                    run.rng.shuffle(order)
-
-                accumulated_loss = 0.0
-                for lo in range(0, n_samples, gather_rows):
-                    hi = min(lo + gather_rows, n_samples)
-                    if self.shuffle:
-                        rows = order[lo:hi]
-                        if dense:
-                            X_part = np.take(
-                                X, rows, axis=0, out=X_buf[: hi - lo], mode="clip"
-                            )
-                        else:
-                            X_part = X[rows]
-                        y_part = np.take(
-                            y, rows, axis=0, out=y_buf[: hi - lo], mode="clip"
-                        )
-                        sw_part = (
-                            None
-                            if sample_weight is None
-                            else np.take(
-                                sample_weight,
-                                rows,
-                                out=sw_buf[: hi - lo],
-                                mode="clip",
-                            )
-                        )
-                    else:
-                        X_part, y_part = X[lo:hi], y[lo:hi]
-                        sw_part = (
-                            None if sample_weight is None else sample_weight[lo:hi]
-                        )
-                    if y_wide is not None:
-                        np.copyto(y_wide[: hi - lo], y_part)
-                        y_part = y_wide[: hi - lo]
-                    for start in range(0, hi - lo, batch_size):
-                        stop = min(start + batch_size, hi - lo)
-                        size = stop - start
-                        X_batch = X_part[start:stop]
-                        batch_loss = loss_grad(
-                            X_batch,
-                            y_part[start:stop],
-                            None if sw_part is None else sw_part[start:stop],
-                            full_norm
-                            if size == batch_size
-                            else size * total_weight / n_samples,
-                            l2,
-                        )
-                        if not math.isfinite(batch_loss):
-                            raise _Diverged
-                        if pending:
-                            self._best_params[:] = params
-                            pending = False
-                        accumulated_loss += batch_loss * size
-                        update(params, grad)
-                if not np.isfinite(params).all():
-                    raise _Diverged
-
-                self.n_iter_ += 1
-                self.loss_ = accumulated_loss / n_samples
-                self.t_ += n_samples
-                val_loss, val_score = self._validate_epoch(run, net)
-                stop = self._record(
-                    run, self.loss_, optimizer.learning_rate, val_loss, val_score
-                )
-                pending = self._update_no_improvement_count(val_score)
-                if stop:
-                    break
-                optimizer.iteration_ends(self.t_)
-
-                if self._no_improvement_count > self.n_iter_no_change:
-                    if self.early_stopping:
-                        msg = (
-                            "Validation score did not improve more than "
-                            f"tol={self.tol:f} for {self.n_iter_no_change} "
-                            "consecutive epochs."
-                        )
-                    else:
-                        msg = (
-                            f"Training loss did not improve more than tol={self.tol:f}"
-                            f" for {self.n_iter_no_change} consecutive epochs."
-                        )
-                    if optimizer.trigger_stopping(msg, self.verbose):
-                        break
-                    self._no_improvement_count = 0
-
-                if incremental:
-                    break
-                if self.n_iter_ == self.max_iter:
-                    warnings.warn(
-                        f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
-                        "reached and the optimization hasn't converged yet.",
-                        ConvergenceWarning,
-                    )
-            # The last step was never evaluated: finite weights can still be
-            # large enough to overflow the outputs. One forward pass over the
-            # last batch tells; if it overflows, fall back to the best epoch.
-            if not np.isfinite(net.forward(X_batch)).all():
-                raise _Diverged
-            if pending:
-                self._best_params[:] = params
-        except KeyboardInterrupt:
-            run.callbacks.abandon_epoch()
-            interrupted = True
-            params[:] = self._best_params
-            if self.best_loss_ is not None and math.isfinite(self.best_loss_):
-                self.loss_ = self.best_loss_
-            warnings.warn(
-                f"Training interrupted by user after {self.n_iter_} epochs: the "
-                "estimator keeps the best parameters seen so far.",
-                UserWarning,
-            )
-        except _Diverged:
-            run.callbacks.abandon_epoch()
-            params[:] = self._best_params
-            # Momentum or Adam moments may hold non-finite values: start afresh.
-            self._optimizer = None
-            if self.best_loss_ is not None:
-                self.loss_ = self.best_loss_
-            warnings.warn(
-                f"Training diverged after {self.n_iter_} epochs: the loss, the "
-                "weights or the outputs overflowed to inf or NaN. The estimator "
-                "keeps the best parameters it evaluated. The step size "
-                "is probably "
-                f"too large for this data (learning_rate_init="
-                f"{self.learning_rate_init}): try a smaller learning_rate_init, "
-                "standardising X (and y for regression) with StandardScaler, or "
-                "solver='adam' or 'lbfgs'.",
-                ConvergenceWarning,
-            )
-
-        if self.early_stopping and not interrupted:
-            params[:] = self._best_params
-        del self._best_params
-        return interrupted
-
-    def _validate_epoch(self, run, net):
-        """Validation loss and score after an epoch (None, None without a
-        validation set). The score is the one early stopping maximises."""
-        if run.X_val is None:
-            return None, None
-        X_val, y_val, sw_val = run.X_val, run.y_val, run.sw_val
-        outputs = [
-            net.forward(X_val[rows]).copy()
-            for rows in gen_batches(X_val.shape[0], net.activations[0].shape[0])
-        ]
-        output = np.vstack(outputs)
-        total = X_val.shape[0] if sw_val is None else sw_val.sum()
-        val_loss = LOSSES[run.loss](y_val, output, sw_val) / total
-        if run.scorer is None:
-            val_score = self._validation_score(output, y_val, sw_val)
-        elif run.scorer == "loss":
-            val_score = -val_loss
-        else:
-            with warnings.catch_warnings():
-                # The validation rows are already a validated array.
-                warnings.filterwarnings("ignore", "X does not have valid feature")
-                kwargs = {} if sw_val is None else {"sample_weight": sw_val}
-                val_score = float(
-                    run.scorer(self, X_val, self._decode_targets(y_val), **kwargs)
-                )
-        return float(val_loss), float(val_score)
-
-    def _decode_targets(self, y):
-        """Encoded targets back to what the user passed (labels for classifiers)."""
-        return y.ravel() if y.shape[1] == 1 else y
-
-    def _update_no_improvement_count(self, val_score):
-        """Count epochs without progress and keep track of the best parameters.
-
-        Returns True when the epoch's training loss is the lowest so far
-        (without a validation set): its final parameters are the new best,
-        pending one finite evaluation. Under early stopping the best validation
-        score's parameters are copied here, since the score evaluated them.
-        """
-        if self.early_stopping:
-            self.validation_scores_.append(val_score)
-            if not val_score >= self.best_validation_score_ + self.tol:
-                self._no_improvement_count += 1
-            else:
-                self._no_improvement_count = 0
-            if val_score > self.best_validation_score_:
-                self.best_validation_score_ = val_score
-                self._best_params[:] = self._params
-            return False
-        if self.loss_curve_[-1] > self.best_loss_ - self.tol:
-            self._no_improvement_count += 1
-        else:
-            self._no_improvement_count = 0
-        if self.loss_curve_[-1] < self.best_loss_:
-            self.best_loss_ = self.loss_curve_[-1]
-            return True
-        return False
+    def _set_fitted(self, state):
+        """Set the fitted attributes of a training run from its state."""
+        for field, attribute in STATE_ATTRIBUTES.items():
+            setattr(self, attribute, getattr(state, field))
 
     # ------------------------------------------------------------------
     # Prediction
@@ -925,7 +435,7 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
             dtype=(np.float64, np.float32),
         )
 
-    def _forward_fast(self, X, check_input=True):
+    def _predict_output(self, X):
         """Network output for X, computed in chunks of rows.
 
         A chunk fits in scikit-learn's ``working_memory`` and each of its
@@ -933,8 +443,7 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
         in cache between the matrix product and the activation, large enough
         for the matrix product to run at full speed.
         """
-        if check_input:
-            X = self._check_predict_input(X)
+        X = self._check_predict_input(X)
         dtype = np.result_type(X.dtype, self.coefs_[0].dtype)
         units = [b.shape[0] for b in self.intercepts_]
         n = X.shape[0]
@@ -946,25 +455,8 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
                     row_bytes=2 * sum(units) * dtype.itemsize, max_n_rows=n
                 ),
             )
-        chunk = max(1, min(chunk, n))
-        buffers = [np.empty((chunk, u), dtype=dtype) for u in units]
-        acts = self._hidden_activations_
-        if chunk == n:
-            # One chunk: the last buffer is the output.
-            return forward(
-                X, self.coefs_, self.intercepts_, acts, self.out_activation_, buffers
-            )
-        out = np.empty((n, units[-1]), dtype=dtype)
-        for rows in gen_batches(n, chunk):
-            out[rows] = forward(
-                X[rows],
-                self.coefs_,
-                self.intercepts_,
-                acts,
-                self.out_activation_,
-                buffers,
-            )
-        return out
+        params = self._current_params().astype(dtype, copy=False)
+        return Network(self._layers(), params, max(1, min(chunk, n))).predict(X)
 
     def decompose(self, X):
         """Take the network apart along the way from ``X`` to the output.
@@ -1008,26 +500,7 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
         True
         """
         check_is_fitted(self)
-        X = self._check_predict_input(X)
-        dtype = np.result_type(X.dtype, self.coefs_[0].dtype)
-        acts = self._hidden_activations_
-        n = X.shape[0]
-        units = [b.shape[0] for b in self.intercepts_]
-        buffers = [np.empty((n, u), dtype=dtype) for u in units]
-        pre = [np.empty((n, u), dtype=dtype) for u in units[:-1]]
-        # The identity output keeps the final pre-activation: the squiggle.
-        forward(X, self.coefs_, self.intercepts_, acts, "identity", buffers, pre)
-        last_hidden = buffers[-2] if len(units) > 1 else X
-        if sp.issparse(last_hidden):
-            last_hidden = last_hidden.toarray()
-        contributions = last_hidden[:, :, None] * self.coefs_[-1][None, :, :]
-        return Bunch(
-            pre_activations=pre,
-            activations=buffers[:-1],
-            contributions=contributions,
-            intercept=self.intercepts_[-1].copy(),
-            output=buffers[-1],
-        )
+        return _inspection.decompose(self, self._check_predict_input(X))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -1035,27 +508,23 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
         return tags
 
     # ------------------------------------------------------------------
-    # Pickling: the optimizer's state travels as plain data (its kind and
-    # public attributes: numbers, strings and arrays), so that skops.io
-    # trusts everything in a fitted estimator but the estimator's own class.
+    # Pickling: the optimizer's state travels as plain data (its
+    # ``state()``: numbers, strings and arrays), so that skops.io trusts
+    # everything in a fitted estimator but the estimator's own class.
 
     def __getstate__(self):
         # A copy: object.__getstate__ returns the instance's own __dict__.
         state = dict(super().__getstate__())
-        optimizer = state.get("_optimizer")
-        for kind, cls in OPTIMIZERS.items():
-            if type(optimizer) is cls:
-                public = {k: v for k, v in vars(optimizer).items() if k[0] != "_"}
-                state["_optimizer"] = {"kind": kind, **public}
+        if state.get("_optimizer") is not None:
+            state["_optimizer"] = state["_optimizer"].state()
         return state
 
     def __setstate__(self, state):
         optimizer = state.get("_optimizer")
         if isinstance(optimizer, dict):
-            optimizer = dict(optimizer)
-            # The constructor allocates the scratch buffers for the parameters.
-            restored = OPTIMIZERS[optimizer.pop("kind")](state["_params"])
-            vars(restored).update(optimizer)
+            restored = OPTIMIZERS[optimizer["kind"]].from_state(
+                state["_params"], optimizer
+            )
             state = {**state, "_optimizer": restored}
         super().__setstate__(state)
 

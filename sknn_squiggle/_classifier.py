@@ -15,8 +15,8 @@ from sklearn.utils.multiclass import (
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from ._base import BaseSquiggle
-from ._docstrings import ATTRIBUTES, PARAMETERS
-from ._reporting import with_callbacks
+from ._docstrings import ATTRIBUTES, CLASSIFIER_ATTRIBUTES_DOC, PARAMETERS
+from ._training.monitor import with_callbacks
 
 
 def _fitted_label_binarizer(y):
@@ -66,10 +66,9 @@ class SquiggleClassifier(ClassifierMixin, BaseSquiggle):
         "balanced" not in ``partial_fit``.
 """
         + ATTRIBUTES
+        + "\n"
+        + CLASSIFIER_ATTRIBUTES_DOC
         + """
-    classes_ : ndarray or list of ndarray
-        The class labels (for multilabel targets, the label indices).
-
     See Also
     --------
     SquiggleRegressor : The same network for regression.
@@ -88,6 +87,9 @@ class SquiggleClassifier(ClassifierMixin, BaseSquiggle):
     (1, 2)
     """
     )
+
+    #: The losses it trains with: one sigmoid per label, or a softmax.
+    _LOSSES = ("binary_log_loss", "log_loss")
 
     _parameter_constraints: dict = {
         **BaseSquiggle._parameter_constraints,
@@ -160,7 +162,29 @@ class SquiggleClassifier(ClassifierMixin, BaseSquiggle):
     # ------------------------------------------------------------------
     # Targets
 
-    def _validate_input(self, X, y, incremental, reset):
+    def _validate_fit_data(self, X, y, sample_weight, incremental, reset):
+        X, labels = self._validate_Xy(X, y, reset)
+        if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
+            self._fit_classes(labels)
+        else:
+            self._check_known_classes(labels, same=self.warm_start and not incremental)
+        sample_weight = self._class_weighted(
+            labels, self._checked_sample_weight(sample_weight, X), incremental, X.dtype
+        )
+        return X, self._one_hot(labels), sample_weight
+
+    def _loss_data(self, X, y, sample_weight):
+        """X, the encoded targets and the weights that the training objective
+        sees for these data, without changing the estimator."""
+        X, labels = self._validate_Xy(X, y, reset=False)
+        self._check_known_classes(labels, same=False)
+        sample_weight = self._class_weighted(
+            labels, self._checked_sample_weight(sample_weight, X), False, X.dtype
+        )
+        return X, self._one_hot(labels), sample_weight
+
+    def _validate_Xy(self, X, y, reset):
+        """X as floats and y as checked class labels."""
         if getattr(y, "dtype", None) == "boolean" and not y.isna().any():
             # pandas' nullable booleans would become floats in check_array;
             # without missing values they are plain booleans.
@@ -177,37 +201,40 @@ class SquiggleClassifier(ClassifierMixin, BaseSquiggle):
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         check_classification_targets(y)
-        self._y_labels = y  # the raw labels, for class_weight
+        return X, y
 
-        if (not hasattr(self, "classes_")) or (not self.warm_start and not incremental):
-            self._label_binarizer = _fitted_label_binarizer(y)
-            self.classes_ = self._label_binarizer.classes_
-            if len(self.classes_) < 2:
+    def _fit_classes(self, y):
+        """Learn the classes (and the label encoding) from the labels."""
+        self._label_binarizer = _fitted_label_binarizer(y)
+        self.classes_ = self._label_binarizer.classes_
+        if len(self.classes_) < 2:
+            raise ValueError(
+                "SquiggleClassifier needs samples of at least 2 classes in "
+                f"the data, but the data contains only one class: "
+                f"{self.classes_[0]!r}."
+            )
+
+    def _check_known_classes(self, y, same):
+        """Every label is one of ``classes_`` (all of them when ``same``, as
+        warm_start needs)."""
+        classes = unique_labels(y)
+        if same:
+            if set(classes) != set(self.classes_):
                 raise ValueError(
-                    "SquiggleClassifier needs samples of at least 2 classes in "
-                    f"the data, but the data contains only one class: "
-                    f"{self.classes_[0]!r}."
+                    "warm_start can only be used where `y` has the same "
+                    "classes as in the previous call to fit. Previously "
+                    f"got {self.classes_}, `y` has {classes}"
                 )
-        else:
-            classes = unique_labels(y)
-            if self.warm_start and not incremental:
-                if set(classes) != set(self.classes_):
-                    raise ValueError(
-                        "warm_start can only be used where `y` has the same "
-                        "classes as in the previous call to fit. Previously "
-                        f"got {self.classes_}, `y` has {classes}"
-                    )
-            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
-                raise ValueError(
-                    "`y` has classes not in `self.classes_`. "
-                    f"`self.classes_` has {self.classes_}. 'y' has {classes}."
-                )
-        return X, self._one_hot(y)
+        elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+            raise ValueError(
+                "`y` has classes not in `self.classes_`. "
+                f"`self.classes_` has {self.classes_}. 'y' has {classes}."
+            )
 
     def _one_hot(self, y):
         """Encode labels as the network's targets: one boolean column per class
         (one column, for classes_[1], when there are two classes), as
-        LabelBinarizer.transform does; the network widens each batch to floats.
+        LabelBinarizer.transform does; the solvers widen them to floats.
 
         Every label of ``y`` is known to be in ``classes_`` (checked above), so
         its column is its position in the sorted ``classes_``: one
@@ -224,10 +251,9 @@ class SquiggleClassifier(ClassifierMixin, BaseSquiggle):
         Y[np.arange(len(y)), columns] = True
         return Y
 
-    def _check_sample_weight(self, sample_weight, X, y, incremental):
-        sample_weight = super()._check_sample_weight(sample_weight, X, y, incremental)
-        labels = self._y_labels
-        del self._y_labels
+    def _class_weighted(self, labels, sample_weight, incremental, dtype):
+        """``sample_weight`` multiplied by the weights of the labels' classes
+        (in ``dtype``, X's)."""
         if self.class_weight is None:
             return sample_weight
         if self._label_binarizer.y_type_.startswith("multilabel"):
@@ -244,7 +270,7 @@ class SquiggleClassifier(ClassifierMixin, BaseSquiggle):
                     f"class_weight names labels {unknown} that are not classes "
                     f"of y ({self.classes_.tolist()})."
                 )
-        weights = compute_sample_weight(self.class_weight, labels).astype(X.dtype)
+        weights = compute_sample_weight(self.class_weight, labels).astype(dtype)
         if sample_weight is not None:
             weights *= sample_weight
         if not incremental and weights.sum() <= 0:
@@ -271,7 +297,7 @@ class SquiggleClassifier(ClassifierMixin, BaseSquiggle):
     def _decode_targets(self, y):
         return self._label_binarizer.inverse_transform(y > 0.5)
 
-    def _validation_score(self, output, y, sample_weight):
+    def _score_outputs(self, output, y, sample_weight):
         if not np.isfinite(output).all():
             return np.nan
         correct = (self._decide(output) == (y > 0.5)).all(axis=1)
@@ -377,7 +403,7 @@ class SquiggleClassifier(ClassifierMixin, BaseSquiggle):
         ['low', 'high']
         """
         check_is_fitted(self)
-        output = self._forward_fast(X)
+        output = self._predict_output(X)
         if self.out_activation_ == "softmax":
             return self.classes_[output.argmax(axis=1)]
         if self._label_binarizer.y_type_ == "binary":
@@ -409,7 +435,7 @@ class SquiggleClassifier(ClassifierMixin, BaseSquiggle):
         ((2, 2), True, True)
         """
         check_is_fitted(self)
-        output = self._forward_fast(X)
+        output = self._predict_output(X)
         if self.out_activation_ == "logistic":
             # A saturated sigmoid rounds to exactly 0 or 1; keep probabilities
             # strictly inside (0, 1) so that log-probabilities stay finite.

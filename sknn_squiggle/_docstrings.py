@@ -1,5 +1,9 @@
 """Parameter and attribute descriptions shared by both estimators."""
 
+import textwrap
+
+from ._fitted import CLASSIFIER_ATTRIBUTES, FITTED_ATTRIBUTES
+
 PARAMETERS = """
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         The ith element is the number of units in the ith hidden layer.
@@ -126,54 +130,24 @@ PARAMETERS = """
         The best weights are restored at the end.
 """
 
+
+def _attribute_section(attributes):
+    """Numpydoc entries of the documented fitted attributes."""
+    entries = []
+    for a in attributes:
+        if a.doc is None:
+            continue
+        lines = textwrap.wrap(
+            a.doc, width=78, initial_indent=" " * 8, subsequent_indent=" " * 8
+        )
+        entries.append(f"    {a.name} : {a.type_doc}\n" + "\n".join(lines) + "\n")
+    return "\n".join(entries)
+
+
 ATTRIBUTES = """
     Attributes
     ----------
-    coefs_ : list of ndarray
-        ``coefs_[i]`` is the weight matrix from layer i to layer i + 1.
+""" + _attribute_section(FITTED_ATTRIBUTES)
 
-    intercepts_ : list of ndarray
-        ``intercepts_[i]`` is the bias vector of layer i + 1.
-
-    n_layers_ : int
-        Number of layers, input and output included.
-
-    n_outputs_ : int
-        Number of output units.
-
-    out_activation_ : str
-        Activation of the output layer.
-
-    n_iter_ : int
-        Number of epochs (sgd, adam) or iterations (lbfgs) of the last fit.
-
-    t_ : int
-        Number of training samples seen by the stochastic solvers.
-
-    loss_ : float
-        The training loss at the end of the last fit (penalty included).
-
-    loss_curve_ : list of float
-        The training loss after each epoch or lbfgs iteration.
-
-    best_loss_ : float or None
-        The lowest training loss reached (None under early stopping).
-
-    validation_scores_ : list of float or None
-        The validation score after each epoch under early stopping.
-
-    best_validation_score_ : float or None
-        The best validation score under early stopping.
-
-    history_ : list of dict
-        One record per epoch (sgd, adam) or iteration (lbfgs), with "epoch",
-        "loss" (training loss), "learning_rate" (None for lbfgs), "seconds"
-        since the fit started, and under early stopping "val_loss" and
-        "val_score". ``pandas.DataFrame(est.history_)`` makes it a table.
-
-    n_features_in_ : int
-        Number of features seen during fit.
-
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of the features seen during fit, when X has string column names.
-"""
+#: The classifier's own attributes, after :data:`ATTRIBUTES`.
+CLASSIFIER_ATTRIBUTES_DOC = _attribute_section(CLASSIFIER_ATTRIBUTES)

@@ -9,7 +9,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 
 from ._base import BaseSquiggle
 from ._docstrings import ATTRIBUTES, PARAMETERS
-from ._reporting import with_callbacks
+from ._training.monitor import with_callbacks
 
 
 class SquiggleRegressor(RegressorMixin, BaseSquiggle):
@@ -57,9 +57,12 @@ class SquiggleRegressor(RegressorMixin, BaseSquiggle):
     """
     )
 
+    #: The losses of ``loss``, keys of sknn_squiggle._nn.losses.LOSSES.
+    _LOSSES = ("squared_error", "poisson")
+
     _parameter_constraints: dict = {
         **BaseSquiggle._parameter_constraints,
-        "loss": [StrOptions({"squared_error", "poisson"})],
+        "loss": [StrOptions(set(_LOSSES))],
     }
 
     def __init__(
@@ -125,7 +128,17 @@ class SquiggleRegressor(RegressorMixin, BaseSquiggle):
         self.n_init = n_init
         self.scoring = scoring
 
-    def _validate_input(self, X, y, incremental, reset):
+    def _validate_fit_data(self, X, y, sample_weight, incremental, reset):
+        X, y = self._validate_Xy(X, y, reset)
+        return X, y, self._checked_sample_weight(sample_weight, X)
+
+    def _loss_data(self, X, y, sample_weight):
+        """X, the targets and the weights that the training objective sees for
+        these data, without changing the estimator."""
+        return self._validate_fit_data(X, y, sample_weight, False, reset=False)
+
+    def _validate_Xy(self, X, y, reset):
+        """X as floats and y as a float column per output, in X's dtype."""
         X, y = validate_data(
             self,
             X,
@@ -151,7 +164,7 @@ class SquiggleRegressor(RegressorMixin, BaseSquiggle):
     def _loss_name(self):
         return self.loss
 
-    def _validation_score(self, output, y, sample_weight):
+    def _score_outputs(self, output, y, sample_weight):
         if not np.isfinite(output).all():
             return np.nan
         return r2_score(y, output, sample_weight=sample_weight)
@@ -245,7 +258,7 @@ class SquiggleRegressor(RegressorMixin, BaseSquiggle):
         (2,)
         """
         check_is_fitted(self)
-        y_pred = self._forward_fast(X)
+        y_pred = self._predict_output(X)
         if y_pred.shape[1] == 1:
             return y_pred.ravel()
         return y_pred

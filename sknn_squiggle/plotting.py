@@ -23,16 +23,10 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import is_classifier
 from sklearn.utils._optional_dependencies import check_matplotlib_support
-from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_array,
-    check_is_fitted,
-    column_or_1d,
-)
+from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
 from ._base import BaseSquiggle
-from ._network import Network
+from ._inspection import loss_along
 
 __all__ = ["LossLandscapeDisplay", "SquiggleDisplay"]
 
@@ -515,138 +509,6 @@ def _class_membership(estimator, y, output_index):
     return Y[:, output_index]
 
 
-def _parameter_index(estimator, parameter):
-    """Position of one weight or bias in the flat parameter vector, and a name.
-
-    ``("intercepts", i, j)`` is ``intercepts_[i][j]``; ``("coefs", i, j, k)``
-    or ``("coefs", i, (j, k))`` is ``coefs_[i][j, k]``.
-    """
-    layout = estimator._layout()
-    message = (
-        'parameter must be ("coefs", layer, row, column) or '
-        f'("intercepts", layer, unit); got {parameter!r}.'
-    )
-    if not isinstance(parameter, tuple | list) or len(parameter) < 3:
-        raise ValueError(message)
-    kind, layer, *where = parameter
-    if len(where) == 1 and isinstance(where[0], tuple | list):
-        where = list(where[0])
-    if kind not in ("coefs", "intercepts"):
-        raise ValueError(message)
-    shapes = layout.coef_shapes if kind == "coefs" else layout.intercept_shapes
-    slices = layout.coef_slices if kind == "coefs" else layout.intercept_slices
-    if not isinstance(layer, int | np.integer) or not 0 <= layer < len(shapes):
-        raise ValueError(
-            f"The network has {len(shapes)} layers of {kind}; got layer {layer!r}."
-        )
-    shape = shapes[layer]
-    if len(where) != len(shape) or not all(
-        isinstance(w, int | np.integer) and 0 <= w < s for w, s in zip(where, shape)
-    ):
-        raise ValueError(
-            f"{kind}_[{layer}] has shape {shape}; got the position {tuple(where)}."
-        )
-    offset = int(np.ravel_multi_index(tuple(where), shape))
-    position = (
-        "".join(f"[{w}]" for w in where)
-        if kind == "intercepts"
-        else (f"[{where[0]}, {where[1]}]")
-    )
-    return slices[layer].start + offset, f"{kind}_[{layer}]{position}"
-
-
-def _encoded_targets(estimator, X, y, sample_weight):
-    """Targets and sample weights as the training loop sees them."""
-    if is_classifier(estimator):
-        Y = estimator._label_binarizer.transform(y).astype(np.float64)
-        if estimator.class_weight is not None:
-            weights = compute_sample_weight(estimator.class_weight, y)
-            sample_weight = (
-                weights if sample_weight is None else weights * sample_weight
-            )
-    else:
-        Y = np.asarray(y, dtype=np.float64).reshape(X.shape[0], -1)
-    if Y.shape[0] != X.shape[0]:
-        raise ValueError(f"X has {X.shape[0]} samples but y has {Y.shape[0]}.")
-    if sample_weight is not None:
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
-    return Y, sample_weight
-
-
-def _loss_along(
-    estimator, X, y, parameter, values, *, loss="objective", sample_weight=None
-):
-    """Loss and its slope as one parameter takes each of ``values``.
-
-    All other parameters keep their fitted values; the estimator is not
-    modified.
-
-    Parameters
-    ----------
-    estimator : fitted SquiggleRegressor or SquiggleClassifier
-    X, y : the data the loss is measured on
-    parameter : tuple
-        ``("coefs", layer, row, column)`` or ``("intercepts", layer, unit)``.
-    values : array-like of shape (n_values,)
-    loss : {"objective", "ssr"}, default="objective"
-        "objective": the training objective the estimator minimises,
-        ``sum_i s_i loss_i / S + alpha / (2 S) ||W||^2`` with ``S`` the total
-        sample weight (the number of samples without weights), which is what
-        ``loss_`` reports. "ssr": the sum of squared residuals
-        ``sum_i sum_k (y_ik - p_ik)^2`` of a squared-error regressor, the
-        lesson's measure, unweighted and without penalty.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Used by "objective" only.
-
-    Returns
-    -------
-    losses, slopes : ndarray of shape (n_values,)
-        The loss and its derivative with respect to the parameter, the latter
-        from the library's backpropagation.
-    name : str
-        The parameter, e.g. ``"intercepts_[1][0]"``.
-    """
-    if loss not in ("objective", "ssr"):
-        raise ValueError(f'loss must be "objective" or "ssr", got {loss!r}.')
-    if loss == "ssr" and (
-        is_classifier(estimator) or estimator._loss_name() != "squared_error"
-    ):
-        raise ValueError(
-            'loss="ssr" is the sum of squared residuals of a regressor fitted '
-            'with the squared error; use loss="objective" for this estimator.'
-        )
-    X = _dense_X(estimator, X)
-    Y, sample_weight = _encoded_targets(estimator, X, y, sample_weight)
-    flat_index, name = _parameter_index(estimator, parameter)
-    values = column_or_1d(np.asarray(values, dtype=np.float64))
-
-    layout = estimator._layout()
-    params = layout.pack(estimator.coefs_, estimator.intercepts_, np.float64)
-    net = Network(
-        layout,
-        params,
-        estimator._hidden_activations_,
-        estimator._loss_name(),
-        estimator.out_activation_,
-        X.shape[0],
-    )
-    if loss == "ssr":
-        # The squared-error loss sums (y - p)^2 / 2; dividing by 1/2 gives the
-        # sum of squared residuals, and the gradient scales the same way.
-        sample_weight, normaliser, l2 = None, 0.5, 0.0
-    else:
-        normaliser = X.shape[0] if sample_weight is None else float(sample_weight.sum())
-        l2 = estimator.alpha / normaliser
-
-    losses = np.empty_like(values)
-    slopes = np.empty_like(values)
-    for i, value in enumerate(values):
-        params[flat_index] = value
-        losses[i] = net.loss_grad(X, Y, sample_weight, normaliser, l2)
-        slopes[i] = net.grad[flat_index]
-    return losses, slopes, name
-
-
 class LossLandscapeDisplay:
     """The training loss as a function of one parameter, with descent steps.
 
@@ -796,7 +658,7 @@ class LossLandscapeDisplay:
         caller = f"{cls.__name__}.from_estimator"
         _check_matplotlib(caller)
         _check_squiggle_estimator(estimator, caller)
-        losses, _, name = _loss_along(
+        losses, _, name = loss_along(
             estimator,
             X,
             y,
@@ -808,7 +670,7 @@ class LossLandscapeDisplay:
         step_losses = step_slopes = None
         if steps is not None:
             steps = column_or_1d(np.asarray(steps, dtype=np.float64))
-            step_losses, step_slopes, _ = _loss_along(
+            step_losses, step_slopes, _ = loss_along(
                 estimator,
                 X,
                 y,

@@ -17,8 +17,14 @@ import numpy as np
 import pytest
 from scipy.special import erf
 
-from sknn_squiggle._activations import _ZEROS_BYTES, ACTIVATIONS, HIDDEN_ACTIVATIONS
-from sknn_squiggle._network import Network, ParameterLayout
+from sknn_squiggle._nn.activations import (
+    _ZEROS_BYTES,
+    ACTIVATIONS,
+    HIDDEN_ACTIVATIONS,
+)
+from sknn_squiggle._nn.layers import dense_stack
+from sknn_squiggle._nn.layout import ParameterLayout
+from sknn_squiggle._nn.network import Network
 
 EPS = 1e-6
 RTOL = 1e-5
@@ -99,6 +105,25 @@ def _ref_objective(X, y, coefs, intercepts, hidden, out_act, loss, sw, norm, l2)
 # Problem construction
 
 
+class _Layout:
+    """The flat layout of an MLP with the given units per layer."""
+
+    def __init__(self, units):
+        self.units = list(units)
+        self.flat = ParameterLayout.of(
+            dense_stack(self.units, ["identity"] * (len(units) - 2), "identity")
+        )
+        self.n_params = self.flat.n_params
+
+    def views(self, params):
+        return self.flat.arrays(params, "coefs"), self.flat.arrays(params, "intercepts")
+
+
+def _network(layout, params, hidden, loss, out_act, max_rows, mask=None):
+    layers = dense_stack(layout.units, hidden, out_act)
+    return Network(layers, params, max_rows, loss, mask)
+
+
 def _targets(loss, n, n_out, rng):
     if loss == "squared_error":
         return rng.normal(size=(n, n_out))
@@ -115,7 +140,7 @@ def _targets(loss, n, n_out, rng):
 
 def _problem(hidden_sizes, loss, n_out, seed=0, n=7, d=4):
     rng = np.random.default_rng(seed)
-    layout = ParameterLayout([d, *hidden_sizes, n_out])
+    layout = _Layout([d, *hidden_sizes, n_out])
     # Small weights keep exp/softmax outputs moderate so that finite
     # differences are well conditioned.
     params = rng.normal(scale=0.5, size=layout.n_params)
@@ -161,7 +186,7 @@ def test_gradient_every_hidden_activation_and_loss(
 ):
     """Every hidden activation with every (loss, output activation) pair."""
     layout, params, X, y, sw = _problem((5,), loss, n_out)
-    net = Network(layout, params, [activation], loss, out_act, 7)
+    net = _network(layout, params, [activation], loss, out_act, 7)
     sw = sw if use_weights else None
     norm = X.shape[0] if sw is None else sw.sum()
     _check_gradient(net, X, y, sw, norm, l2)
@@ -173,7 +198,7 @@ def test_gradient_every_hidden_activation_and_loss(
 def test_gradient_every_loss(loss, out_act, n_out, use_weights, l2):
     """Every (loss, output activation) pair with an arbitrary normaliser."""
     layout, params, X, y, sw = _problem((4,), loss, n_out, seed=1)
-    net = Network(layout, params, ["tanh"], loss, out_act, 7)
+    net = _network(layout, params, ["tanh"], loss, out_act, 7)
     sw = sw if use_weights else None
     # An arbitrary normaliser (as for a minibatch) must scale the data term only.
     norm = 3.7
@@ -196,7 +221,7 @@ def test_gradient_two_hidden_layers_per_layer_activations(
     hidden_acts, loss, out_act, n_out
 ):
     layout, params, X, y, sw = _problem((4, 3), loss, n_out, seed=2)
-    net = Network(layout, params, hidden_acts, loss, out_act, 7)
+    net = _network(layout, params, hidden_acts, loss, out_act, 7)
     _check_gradient(net, X, y, sw, sw.sum(), 0.1)
 
 
@@ -204,7 +229,7 @@ def test_gradient_with_larger_buffer_than_batch():
     """Buffers sized for a larger batch must give the same gradient on a
     smaller batch (only the first rows are used)."""
     layout, params, X, y, sw = _problem((5,), "log_loss", 3)
-    net = Network(layout, params, ["gelu"], "log_loss", "softmax", 50)
+    net = _network(layout, params, ["gelu"], "log_loss", "softmax", 50)
     _check_gradient(net, X, y, sw, 4.0, 0.2)
 
 
@@ -214,12 +239,12 @@ def test_trainable_mask_zeroes_frozen_gradient():
     mask = rng.random(layout.n_params) < 0.5
     assert mask.any() and (~mask).any()
 
-    free = Network(layout, params, ["silu"], "squared_error", "identity", 7)
+    free = _network(layout, params, ["silu"], "squared_error", "identity", 7)
     loss_free = free.loss_grad(X, y, sw, sw.sum(), 0.2)
     grad_free = free.grad.copy()
     assert np.all(grad_free != 0)
 
-    masked = Network(layout, params, ["silu"], "squared_error", "identity", 7, mask)
+    masked = _network(layout, params, ["silu"], "squared_error", "identity", 7, mask)
     loss_masked = masked.loss_grad(X, y, sw, sw.sum(), 0.2)
     assert loss_masked == pytest.approx(loss_free, rel=1e-15)
     np.testing.assert_array_equal(masked.grad[~mask], 0.0)
@@ -236,7 +261,7 @@ def test_trainable_mask_zeroes_frozen_gradient():
 def test_loss_matches_independent_objective(loss, out_act, n_out, use_weights, l2):
     hidden = ["softplus", "gelu"]
     layout, params, X, y, sw = _problem((5, 3), loss, n_out, seed=4)
-    net = Network(layout, params, hidden, loss, out_act, 7)
+    net = _network(layout, params, hidden, loss, out_act, 7)
     sw = sw if use_weights else None
     norm = 2.5
     coefs, intercepts = layout.views(params.copy())
@@ -250,7 +275,7 @@ def test_loss_matches_independent_objective(loss, out_act, n_out, use_weights, l
 def test_forward_matches_independent_activation(activation):
     """Each hidden activation's forward pass equals its textbook formula."""
     layout, params, X, y, _ = _problem((6,), "squared_error", 1, seed=5)
-    net = Network(layout, params, [activation], "squared_error", "identity", 7)
+    net = _network(layout, params, [activation], "squared_error", "identity", 7)
     coefs, intercepts = layout.views(params.copy())
     hidden = _ref_activation(activation, X @ coefs[0] + intercepts[0])
     expected = hidden @ coefs[1] + intercepts[1]
@@ -264,7 +289,7 @@ def test_relu_layer_larger_than_the_zero_buffer():
     layout, params, X, y, sw = _problem((700,), "binary_log_loss", 1, n=30)
     params *= 0.2  # 700 units: keep the output away from saturation
     assert 30 * 700 * params.itemsize > _ZEROS_BYTES  # more than one piece
-    net = Network(layout, params, ["relu"], "binary_log_loss", "logistic", 30)
+    net = _network(layout, params, ["relu"], "binary_log_loss", "logistic", 30)
     coefs, intercepts = layout.views(params.copy())
     for rows in (30, 20):
         A = np.maximum(X[:rows] @ coefs[0] + intercepts[0], 0)
@@ -280,7 +305,7 @@ def test_relu_on_a_strided_view_changes_only_the_view():
     data = rng.normal(size=(5, 8))
     expected = data.copy()
     expected[:, ::2] = np.maximum(expected[:, ::2], 0)
-    ACTIVATIONS["relu"](data[:, ::2])
+    ACTIVATIONS["relu"].forward(data[:, ::2])
     np.testing.assert_array_equal(data, expected)
 
 
@@ -289,7 +314,7 @@ def test_layout_order_matches_sklearn_pack():
     intercepts, like scikit-learn's ``_pack``."""
     from sklearn.neural_network._multilayer_perceptron import _pack
 
-    layout = ParameterLayout([3, 4, 2])
+    layout = _Layout([3, 4, 2])
     flat = np.arange(layout.n_params, dtype=float)
     coefs, intercepts = layout.views(flat)
     assert [c.shape for c in coefs] == [(3, 4), (4, 2)]
@@ -302,7 +327,7 @@ def test_layout_order_matches_sklearn_pack():
 
 def test_all_pairs_covered():
     """Guard: the loss table above covers every registered loss."""
-    from sknn_squiggle._losses import LOSSES, OUTPUT_ACTIVATIONS
+    from sknn_squiggle._nn.losses import LOSSES, OUTPUT_ACTIVATIONS
 
     covered = {(loss, act) for loss, act, _ in LOSS_PAIRS}
     assert covered == set(OUTPUT_ACTIVATIONS.items())

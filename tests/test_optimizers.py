@@ -19,7 +19,22 @@ from sklearn.neural_network._stochastic_optimizers import (
 )
 
 from sknn_squiggle import SquiggleRegressor
-from sknn_squiggle._optimizers import AdamOptimizer, SGDOptimizer
+from sknn_squiggle._training.optimizers import AdamOptimizer as _Adam
+from sknn_squiggle._training.optimizers import SGDOptimizer as _SGD
+from sknn_squiggle._training.schedules import ConstantSchedule, new_schedule
+
+
+def SGDOptimizer(
+    params, lr=0.1, schedule="constant", momentum=0.9, nesterov=True, power_t=0.5
+):
+    """sgd over ``params`` with the named schedule starting at ``lr``."""
+    return _SGD(params, new_schedule(schedule, lr, power_t), momentum, nesterov)
+
+
+def AdamOptimizer(params, lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    """adam over ``params`` with a constant base rate ``lr``."""
+    return _Adam(params, ConstantSchedule(lr), beta_1, beta_2, epsilon)
+
 
 N_PARAMS = 11
 N_STEPS = 6
@@ -100,7 +115,7 @@ def test_sgd_matches_sklearn_per_layer(schedule, nesterov):
             ours.update_params(theta, g)
             theirs.update_params(sk_params, _split(g.copy()))
         time_step += 7
-        ours.iteration_ends(time_step)
+        ours.schedule.epoch_ends(time_step)
         theirs.iteration_ends(time_step)
         assert ours.learning_rate == pytest.approx(theirs.learning_rate, rel=1e-15)
     np.testing.assert_allclose(theta, sk_flat, rtol=1e-13, atol=1e-14)
@@ -115,7 +130,7 @@ def test_sgd_invscaling_schedule():
         opt.update_params(theta, g)
         expected -= opt.learning_rate * g
         lr_used = opt.learning_rate
-        opt.iteration_ends(time_step)
+        opt.schedule.epoch_ends(time_step)
         # eta = eta_0 / (t + 1) ** power_t, t the samples seen so far.
         assert opt.learning_rate == pytest.approx(lr0 / (time_step + 1) ** power_t)
         assert opt.learning_rate < lr_used
@@ -125,35 +140,36 @@ def test_sgd_invscaling_schedule():
 @pytest.mark.parametrize("schedule", ["constant", "adaptive"])
 def test_sgd_iteration_ends_keeps_rate_for_other_schedules(schedule):
     opt = SGDOptimizer(_start(), 0.3, schedule)
-    opt.iteration_ends(1000)
+    opt.schedule.epoch_ends(1000)
     assert opt.learning_rate == 0.3
 
 
-def test_sgd_adaptive_trigger_stopping(capsys):
+def test_sgd_adaptive_trigger_stopping():
     """'adaptive' divides the rate by 5 each time training stalls and stops
     only once the rate has fallen to 1e-6 or below."""
     opt = SGDOptimizer(_start(), 1e-3, "adaptive")
     rates = [opt.learning_rate]
-    while not opt.trigger_stopping("Stalled.", verbose=True):
+    out = []
+    while True:
+        stop, note = opt.schedule.on_plateau()
+        out.append("Stalled." + note)
+        if stop:
+            break
         rates.append(opt.learning_rate)
         assert len(rates) < 100
     # 1e-3 / 5**k > 1e-6 for k = 0..4, so five reductions happen, and the
     # sixth call (rate 3.2e-7 <= 1e-6) stops.
     np.testing.assert_allclose(rates, [1e-3 / 5**k for k in range(6)], rtol=1e-15)
     assert opt.learning_rate == pytest.approx(1e-3 / 5**5)
-    out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 6
     assert out[0].startswith("Stalled. Setting learning rate to 0.000200")
     assert out[-1] == "Stalled. Learning rate too small. Stopping."
 
 
 @pytest.mark.parametrize("schedule", ["constant", "invscaling"])
-def test_sgd_non_adaptive_trigger_stopping_stops(schedule, capsys):
+def test_sgd_non_adaptive_trigger_stopping_stops(schedule):
     opt = SGDOptimizer(_start(), 0.1, schedule)
-    assert opt.trigger_stopping("Stalled.", verbose=False) is True
-    assert capsys.readouterr().out == ""
-    assert opt.trigger_stopping("Stalled.", verbose=True) is True
-    assert capsys.readouterr().out == "Stalled. Stopping.\n"
+    assert opt.schedule.on_plateau() == (True, " Stopping.")
     assert opt.learning_rate == 0.1
 
 
@@ -241,10 +257,9 @@ def test_adam_matches_sklearn_per_layer():
     np.testing.assert_allclose(theta, sk_flat, rtol=1e-13, atol=1e-15)
 
 
-def test_adam_trigger_stopping_always_stops(capsys):
+def test_adam_trigger_stopping_always_stops():
     opt = AdamOptimizer(_start())
-    assert opt.trigger_stopping("Stalled.", verbose=True) is True
-    assert capsys.readouterr().out == "Stalled. Stopping.\n"
+    assert opt.schedule.on_plateau() == (True, " Stopping.")
 
 
 # ---------------------------------------------------------------------------

@@ -9,9 +9,11 @@ from hypothesis import strategies as st
 from sklearn.exceptions import ConvergenceWarning
 
 from sknn_squiggle import SquiggleClassifier, SquiggleRegressor
-from sknn_squiggle._activations import HIDDEN_ACTIVATIONS
-from sknn_squiggle._losses import OUTPUT_ACTIVATIONS
-from sknn_squiggle._network import Network, ParameterLayout
+from sknn_squiggle._nn.activations import HIDDEN_ACTIVATIONS
+from sknn_squiggle._nn.layers import dense_stack
+from sknn_squiggle._nn.layout import ParameterLayout
+from sknn_squiggle._nn.losses import OUTPUT_ACTIVATIONS
+from sknn_squiggle._nn.network import Network
 
 SETTINGS = settings(max_examples=40, deadline=None)
 
@@ -45,8 +47,8 @@ def networks(draw):
 def _problem(spec):
     n_features, hidden, loss, n_outputs, activations, n, weighted, (alpha, seed) = spec
     rng = np.random.RandomState(seed)
-    layout = ParameterLayout([n_features, *hidden, n_outputs])
-    params = rng.uniform(-1, 1, layout.n_params)
+    layout = dense_stack([n_features, *hidden, n_outputs], activations, "identity")
+    params = rng.uniform(-1, 1, ParameterLayout.of(layout).n_params)
     X = rng.uniform(-2, 2, (n, n_features))
     if loss == "squared_error":
         y = rng.normal(size=(n, n_outputs))
@@ -62,9 +64,12 @@ def _problem(spec):
 
 def _loss_and_grad(layout, params, activations, loss, X, y, sw, l2, dtype):
     params = params.astype(dtype)
-    net = Network(
-        layout, params, activations, loss, OUTPUT_ACTIVATIONS[loss], X.shape[0]
+    layers = dense_stack(
+        [layout[0].fan_in, *(layer.fan_out for layer in layout)],
+        activations,
+        OUTPUT_ACTIVATIONS[loss],
     )
+    net = Network(layers, params, X.shape[0], loss)
     sw = None if sw is None else sw.astype(dtype)
     value = net.loss_grad(X.astype(dtype), y.astype(dtype), sw, 1.7, l2)
     return value, net.grad.copy()

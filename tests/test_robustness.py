@@ -11,14 +11,10 @@ from scipy.special import expit
 from sklearn.datasets import load_diabetes, load_iris
 from sklearn.exceptions import ConvergenceWarning
 
-from sknn_squiggle import SquiggleClassifier, SquiggleRegressor, _network
-from sknn_squiggle._activations import (
-    ACTIVATIONS,
-    DERIVATIVES,
-    HIDDEN_ACTIVATIONS,
-    NEEDS_PRE_ACTIVATION,
-)
-from sknn_squiggle._losses import LOSSES, OUTPUT_ACTIVATIONS
+from sknn_squiggle import SquiggleClassifier, SquiggleRegressor
+from sknn_squiggle._nn import network as _network
+from sknn_squiggle._nn.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
+from sknn_squiggle._nn.losses import LOSSES, OUTPUT_ACTIVATIONS
 
 SOLVERS = ["sgd", "adam", "lbfgs"]
 
@@ -39,9 +35,10 @@ def test_hidden_activations_and_derivatives_stay_finite(name, dtype):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         A = Z.copy()
-        ACTIVATIONS[name](A)
+        act = ACTIVATIONS[name]
+        act.forward(A)
         delta = np.ones_like(Z)
-        DERIVATIVES[name](Z if name in NEEDS_PRE_ACTIVATION else None, A, delta)
+        act.derivative(Z if act.needs_pre_activation else None, A, delta)
     assert A.dtype == dtype and delta.dtype == dtype
     assert np.isfinite(A).all(), A
     assert np.isfinite(delta).all(), delta
@@ -57,7 +54,7 @@ def test_output_activations_and_losses_stay_finite(loss, dtype):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         output = Z.copy()
-        ACTIVATIONS[OUTPUT_ACTIVATIONS[loss]](output)
+        ACTIVATIONS[OUTPUT_ACTIVATIONS[loss]].forward(output)
         value = LOSSES[loss](y, output, None)
     assert np.isfinite(output).all()
     assert np.isfinite(value)
@@ -66,13 +63,13 @@ def test_output_activations_and_losses_stay_finite(loss, dtype):
 def test_softplus_is_exact_where_naive_formulas_fail():
     x = np.array([-800.0, -30.0, 0.0, 30.0, 800.0])
     y = x.copy()
-    ACTIVATIONS["softplus"](y)
+    ACTIVATIONS["softplus"].forward(y)
     # log(1 + e^x) = x + log(1 + e^-x): e^x for x < 0, x for x >> 0.
     np.testing.assert_allclose(y[:2], np.exp(x[:2]), rtol=1e-12)
     np.testing.assert_allclose(y[2], np.log(2.0))
     np.testing.assert_allclose(y[3:], x[3:] + np.exp(-x[3:]), rtol=1e-12)
     delta = np.ones_like(x)
-    DERIVATIVES["softplus"](None, y, delta)
+    ACTIVATIONS["softplus"].derivative(None, y, delta)
     np.testing.assert_allclose(delta, expit(x), rtol=1e-12)
 
 

@@ -231,7 +231,7 @@ def test_early_stopping_stratifies_multiclass_targets(solver, monkeypatch):
     # A deliberate difference: scikit-learn stratifies the validation split of
     # binary targets only; we also keep the class proportions of multiclass
     # targets (the random draws are the same, the rows differ).
-    from sknn_squiggle import _base
+    from sknn_squiggle._training import validation
 
     splits = []
 
@@ -240,7 +240,7 @@ def test_early_stopping_stratifies_multiclass_targets(solver, monkeypatch):
         splits.append(result[1])
         return result
 
-    monkeypatch.setattr(_base, "train_test_split", recording_split)
+    monkeypatch.setattr(validation, "train_test_split", recording_split)
     X, y = load_iris(return_X_y=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -3,7 +3,7 @@
 Each loss returns the *weighted sum* over samples of the per-sample loss,
 itself summed over outputs: ``sum_i s_i * sum_k l(y_ik, p_ik)``. The caller
 divides by the normaliser (the total sample weight) so that the training
-objective is a weighted mean; see :mod:`sknn_squiggle._network`.
+objective is a weighted mean; see :mod:`sknn_squiggle._nn.objective`.
 
 Every loss is paired with the output activation whose inverse is its
 canonical link:
@@ -24,7 +24,12 @@ canonical, and why backpropagation starts from ``delta = output - y``.
 Unlike scikit-learn, the squared error is summed (not averaged) over outputs,
 as the log losses and Poisson already are, so the reported loss is exactly the
 function whose gradient is ``p - y`` (scikit-learn issue 8349).
+
+Adding a loss is one :func:`register` call here: the network, the estimators
+and the model files read :data:`LOSSES`.
 """
+
+from typing import NamedTuple
 
 import numpy as np
 from scipy.special import xlogy
@@ -93,12 +98,60 @@ def _clip_bounds(dtype):
 _CLIP_BOUNDS = {}
 
 
-def squared_loss(y_true, y_pred, sample_weight=None):
+class Loss(NamedTuple):
+    """A loss and the output activation whose inverse is its canonical link.
+
+    Attributes
+    ----------
+    name : str
+    output_activation : str
+        A key of :data:`sknn_squiggle._nn.activations.ACTIVATIONS`.
+    value : callable
+        ``value(y_true, y_pred, sample_weight, scratch=None)``: the weighted
+        sum of the per-sample losses; ``scratch``, shaped like ``y_pred``,
+        may receive temporaries.
+    from_residual : callable or None
+        ``from_residual(residual, sample_weight)``: the same sum computed from
+        the residual ``y_pred - y_true``, when the loss is a function of it
+        alone (the network has the residual at hand as the output error).
+    """
+
+    name: str
+    output_activation: str
+    value: object
+    from_residual: object
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        """The weighted loss sum: ``self.value(y_true, y_pred, sample_weight)``."""
+        return self.value(y_true, y_pred, sample_weight)
+
+
+#: Every loss by name.
+LOSSES = {}
+
+
+def register(name, output_activation, value, from_residual=None):
+    """Add a loss to :data:`LOSSES`."""
+    LOSSES[name] = Loss(name, output_activation, value, from_residual)
+
+
+# ----------------------------------------------------------------------
+# squared_error: 1/2 (y - p)^2 with an identity output
+
+
+def squared_loss(y_true, y_pred, sample_weight=None, scratch=None):
     """Half the squared error, summed over outputs and (weighted) samples."""
     return _squared_residual_sum(y_pred - y_true, sample_weight)
 
 
-def poisson_loss(y_true, y_pred, sample_weight=None):
+register("squared_error", "identity", squared_loss, _squared_residual_sum)
+
+
+# ----------------------------------------------------------------------
+# poisson: y log(y / p) - y + p with an exp output (log link)
+
+
+def poisson_loss(y_true, y_pred, sample_weight=None, scratch=None):
     """Half the Poisson deviance, summed over outputs and (weighted) samples.
 
     ``xlogy(y, y / p)`` is 0 where y = 0, so zero counts cost only ``p``.
@@ -108,18 +161,23 @@ def poisson_loss(y_true, y_pred, sample_weight=None):
     return _weighted_sum(per_entry, sample_weight)
 
 
-def binary_log_loss(y_true, y_prob, sample_weight=None):
+register("poisson", "exp", poisson_loss)
+
+
+# ----------------------------------------------------------------------
+# binary_log_loss: -y log p - (1 - y) log(1 - p) with a sigmoid output
+
+
+def binary_log_loss(y_true, y_prob, sample_weight=None, scratch=None):
     """Binary cross-entropy of sigmoid outputs, summed over labels.
 
     Probabilities are clipped to ``[eps, 1 - eps]`` so that a saturated
-    output costs at most ``-log(eps)`` instead of infinity.
+    output costs at most ``-log(eps)`` instead of infinity. With p clipped
+    away from 0 and 1 both logarithms are finite, so y log p = xlogy(y, p)
+    exactly (0 where y = 0) and likewise for 1 - y.
     """
-    return _binary_log_loss(y_true, y_prob, sample_weight, np.empty_like(y_prob))
-
-
-def _binary_log_loss(y_true, y_prob, sample_weight, scratch):
-    # With p clipped away from 0 and 1 both logarithms are finite, so
-    # y log p = xlogy(y, p) exactly (0 where y = 0) and likewise for 1 - y.
+    if scratch is None:
+        scratch = np.empty_like(y_prob)
     p = _clip_probabilities(y_prob, scratch)
     log_p = np.log(p)
     np.subtract(1, p, out=p)
@@ -129,38 +187,26 @@ def _binary_log_loss(y_true, y_prob, sample_weight, scratch):
     )
 
 
-def log_loss(y_true, y_prob, sample_weight=None):
-    """Categorical cross-entropy of softmax outputs."""
-    return _log_loss(y_true, y_prob, sample_weight, np.empty_like(y_prob))
+register("binary_log_loss", "logistic", binary_log_loss)
 
 
-def _log_loss(y_true, y_prob, sample_weight, scratch):
-    # Clipped, log p is finite, so y log p = xlogy(y, p): 0 where y = 0.
+# ----------------------------------------------------------------------
+# log_loss: -sum_k y_k log p_k with a softmax output
+
+
+def log_loss(y_true, y_prob, sample_weight=None, scratch=None):
+    """Categorical cross-entropy of softmax outputs.
+
+    Clipped, log p is finite, so y log p = xlogy(y, p): 0 where y = 0.
+    """
+    if scratch is None:
+        scratch = np.empty_like(y_prob)
     log_p = np.log(_clip_probabilities(y_prob, scratch), out=scratch)
     return -_inner(y_true, log_p, sample_weight)
 
 
-def _loss_sum(name, y_true, y_pred, sample_weight, scratch):
-    """``LOSSES[name](y_true, y_pred, sample_weight)``, with the temporaries
-    of the log losses written into ``scratch`` (shaped like ``y_pred``)."""
-    if name == "log_loss":
-        return _log_loss(y_true, y_pred, sample_weight, scratch)
-    if name == "binary_log_loss":
-        return _binary_log_loss(y_true, y_pred, sample_weight, scratch)
-    return LOSSES[name](y_true, y_pred, sample_weight)
+register("log_loss", "softmax", log_loss)
 
-
-LOSSES = {
-    "squared_error": squared_loss,
-    "poisson": poisson_loss,
-    "binary_log_loss": binary_log_loss,
-    "log_loss": log_loss,
-}
 
 #: The output activation that makes each loss's link canonical.
-OUTPUT_ACTIVATIONS = {
-    "squared_error": "identity",
-    "poisson": "exp",
-    "binary_log_loss": "logistic",
-    "log_loss": "softmax",
-}
+OUTPUT_ACTIVATIONS = {name: loss.output_activation for name, loss in LOSSES.items()}

@@ -1,0 +1,193 @@
+"""The stochastic solvers' loop: minibatch sgd and adam, epoch by epoch.
+
+One epoch: shuffle and gather the batches (``batches``), evaluate the loss
+and gradient of each (``Network.loss_grad``) against the objective's
+normaliser (``Objective``), step (the optimizer and its schedule); then
+score the validation set (``validation``), record the epoch (``monitor``)
+and decide whether to stop (``stopping``).
+"""
+
+import math
+
+import numpy as np
+
+from .._nn.losses import LOSSES
+from .._nn.network import Network
+from .._nn.objective import Objective
+from .batches import Batches, batch_rows
+from .optimizers import OPTIMIZERS, new_optimizer
+from .stopping import (
+    Diverged,
+    Stopping,
+    warn_diverged,
+    warn_interrupted,
+    warn_max_iter,
+)
+from .validation import Validation, split_validation
+
+
+def fit_stochastic(problem, settings, state, monitor, score):
+    """Train ``problem.params`` in place with sgd or adam.
+
+    Parameters
+    ----------
+    problem : Problem
+    settings : Settings
+    state : TrainingState
+        Where the run stands (fresh, or left by the previous call); updated
+        in place and returned.
+    monitor : Monitor
+    score : callable
+        The validation score (see :class:`~.validation.Validation`).
+
+    Returns
+    -------
+    state : TrainingState
+    interrupted : bool
+        Whether the user interrupted training (Ctrl-C).
+    """
+    params = problem.params
+    state.optimizer = optimizer = _optimizer_for(state.optimizer, params, settings)
+    (X, y, sample_weight), validation = _training_rows(problem, settings, score)
+    batch_size = batch_rows(settings.batch_size, X.shape[0], warn=True)
+    net = Network(
+        problem.layers, params, batch_size, problem.loss, problem.trainable_mask
+    )
+    objective = Objective(settings.alpha, X.shape[0], sample_weight)
+    batches = Batches(
+        X, y, sample_weight, batch_size, settings.shuffle, problem.rng, params.dtype
+    )
+    stopping = Stopping(
+        params,
+        state,
+        settings.tol,
+        settings.n_iter_no_change,
+        settings.early_stopping,
+    )
+    if not settings.incremental:
+        state.n_iter = 0
+    interrupted = False
+    try:
+        last_batch = _run_epochs(
+            net, batches, optimizer, objective, stopping, validation, state,
+            monitor, settings,
+        )  # fmt: skip
+        # The last step was never evaluated: finite weights can still be
+        # large enough to overflow the outputs. One forward pass over the last
+        # batch tells; if it overflows, fall back to the best epoch.
+        if not np.isfinite(net.forward(last_batch)).all():
+            raise Diverged
+        stopping.training_ends()
+    except KeyboardInterrupt:
+        monitor.abandon_epoch()
+        interrupted = True
+        stopping.restore_best()
+        if state.best_loss is not None and math.isfinite(state.best_loss):
+            state.loss = state.best_loss
+        warn_interrupted(state.n_iter)
+    except Diverged:
+        monitor.abandon_epoch()
+        stopping.restore_best()
+        # Momentum or Adam moments may hold non-finite values: start afresh.
+        state.optimizer = None
+        if state.best_loss is not None:
+            state.loss = state.best_loss
+        warn_diverged(state.n_iter, settings.learning_rate_init)
+    return state, interrupted
+
+
+def _optimizer_for(optimizer, params, settings):
+    """The optimizer to continue with (warm_start and partial_fit keep
+    momentum, Adam's moments and step count, the adaptive rate), or a new
+    one when there is none for this solver and parameter vector."""
+    if isinstance(optimizer, OPTIMIZERS[settings.solver]):
+        scratch = optimizer._step
+        if scratch.shape == params.shape and scratch.dtype == params.dtype:
+            return optimizer
+    return new_optimizer(
+        settings.solver,
+        params,
+        learning_rate_init=settings.learning_rate_init,
+        learning_rate=settings.learning_rate,
+        power_t=settings.power_t,
+        momentum=settings.momentum,
+        nesterovs_momentum=settings.nesterovs_momentum,
+        beta_1=settings.beta_1,
+        beta_2=settings.beta_2,
+        epsilon=settings.epsilon,
+    )
+
+
+def _training_rows(problem, settings, score):
+    """The rows to train on and the :class:`Validation` of early stopping
+    (None without it)."""
+    rows = (problem.X, problem.y, problem.sample_weight)
+    if not settings.early_stopping:
+        return rows, None
+    train, (X_val, y_val, sw_val) = split_validation(
+        *rows, settings.validation_fraction, problem.rng, problem.stratify
+    )
+    return train, Validation(X_val, y_val, sw_val, LOSSES[problem.loss], score)
+
+
+def _run_epochs(
+    net, batches, optimizer, objective, stopping, validation, state, monitor, settings
+):
+    """Epochs until the patience, the callbacks or ``max_iter`` stop them;
+    returns the last batch's rows."""
+    n_samples = batches.n_samples
+    for _ in range(settings.max_iter):
+        monitor.begin_epoch()
+        loss_sum, last_batch = _train_epoch(
+            net, batches, optimizer, objective, stopping
+        )
+        state.n_iter += 1
+        state.loss = loss_sum / n_samples
+        state.t += n_samples
+        val_loss, val_score = (
+            (None, None) if validation is None else validation.evaluate(net)
+        )
+        stop = monitor.record(state.loss, optimizer.learning_rate, val_loss, val_score)
+        stopping.epoch_ends(state.loss, val_score)
+        if stop:
+            break
+        optimizer.schedule.epoch_ends(state.t)
+        message = stopping.plateau()
+        if message is not None:
+            stop, note = optimizer.schedule.on_plateau()
+            monitor.note(message + note)
+            if stop:
+                break
+            stopping.restart_patience()
+        if settings.incremental:
+            break
+        if state.n_iter == settings.max_iter:
+            warn_max_iter(settings.max_iter)
+    return last_batch
+
+
+def _train_epoch(net, batches, optimizer, objective, stopping):
+    """One pass over the batches: evaluate, check, step. Returns the sum of
+    the batch losses weighted by batch size, and the last batch's rows."""
+    loss_grad, update, grad, params = (
+        net.loss_grad,
+        optimizer.update_params,
+        net.grad,
+        net.params,
+    )
+    l2 = objective.l2
+    loss_sum = 0.0
+    for X_batch, y_batch, sw_batch in batches.epoch():
+        size = X_batch.shape[0]
+        batch_loss = loss_grad(
+            X_batch, y_batch, sw_batch, objective.batch_normaliser(size), l2
+        )
+        if not math.isfinite(batch_loss):
+            raise Diverged
+        if stopping.pending:
+            stopping.confirm_pending()
+        loss_sum += batch_loss * size
+        update(params, grad)
+    if not np.isfinite(params).all():
+        raise Diverged
+    return loss_sum, X_batch
