@@ -69,6 +69,12 @@ _SMALL_PRODUCT = 4_000_000
 _THREADPOOLS = []
 
 
+def _arguments(arguments):
+    """A constructor's arguments, from ``locals()`` taken as its first
+    statement: everything but ``self``."""
+    return {name: value for name, value in arguments.items() if name != "self"}
+
+
 def _blas_threads_for(multiply_adds):
     """A context that limits BLAS to one thread for small products."""
     if multiply_adds >= _SMALL_PRODUCT:
@@ -124,6 +130,8 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
 
     @abstractmethod
     def __init__(self, **params):
+        """Store every parameter as an attribute of the same name, unchanged
+        (the public estimators pass their signature's arguments)."""
         for name, value in params.items():
             setattr(self, name, value)
 
@@ -363,7 +371,7 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
         rows = problem.X.shape[0]
         if self.solver != "lbfgs":
             rows = batch_rows(self.batch_size, rows)
-        largest = rows * max(layer.fan_in * layer.fan_out for layer in problem.layers)
+        largest = rows * max(layer.multiply_adds() for layer in problem.layers)
         # Overflow is detected and reported by the solvers themselves (a
         # ConvergenceWarning and the best finite parameters), not by numpy.
         with (

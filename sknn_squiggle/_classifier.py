@@ -14,7 +14,7 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from ._base import BaseSquiggle
+from ._base import BaseSquiggle, _arguments
 from ._docstrings import ATTRIBUTES, CLASSIFIER_ATTRIBUTES_DOC, PARAMETERS
 from ._training.monitor import with_callbacks
 
@@ -129,35 +129,9 @@ class SquiggleClassifier(ClassifierMixin, BaseSquiggle):
         scoring=None,
         class_weight=None,
     ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.max_fun = max_fun
-        self.coefs_init = coefs_init
-        self.intercepts_init = intercepts_init
-        self.trainable = trainable
-        self.n_init = n_init
-        self.scoring = scoring
-        self.class_weight = class_weight
+        # scikit-learn's convention: every argument stored as given, nothing
+        # else (see BaseSquiggle.__init__).
+        BaseSquiggle.__init__(self, **_arguments(locals()))
 
     # ------------------------------------------------------------------
     # Targets

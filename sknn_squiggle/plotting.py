@@ -333,51 +333,15 @@ class SquiggleDisplay:
         _check_squiggle_estimator(estimator, caller)
         X = _dense_X(estimator, X)
         index, feature_name = _feature_index(estimator, feature)
-        n_outputs = estimator.n_outputs_
-        if not isinstance(output_index, int | np.integer) or not (
-            0 <= output_index < n_outputs
-        ):
-            raise ValueError(
-                f"output_index must be in [0, {n_outputs}): the network has "
-                f"{n_outputs} output(s); got {output_index!r}."
-            )
-
-        if grid is None:
-            column = X[:, index]
-            grid = np.linspace(column.min(), column.max(), grid_resolution)
-        grid = column_or_1d(np.asarray(grid, dtype=np.float64))
-
-        if isinstance(fixed, str):
-            if fixed not in ("median", "mean"):
-                raise ValueError(
-                    f'fixed must be "median", "mean" or an array, got {fixed!r}.'
-                )
-            point = np.median(X, axis=0) if fixed == "median" else X.mean(axis=0)
-        else:
-            point = column_or_1d(np.asarray(fixed, dtype=np.float64)).copy()
-            if point.shape[0] != X.shape[1]:
-                raise ValueError(
-                    f"fixed has {point.shape[0]} values; X has {X.shape[1]} features."
-                )
-        X_grid = np.tile(point, (grid.shape[0], 1))
+        _check_output_index(estimator, output_index)
+        grid = _grid_values(X[:, index], grid, grid_resolution)
+        X_grid = np.tile(_fixed_point(X, fixed), (grid.shape[0], 1))
         X_grid[:, index] = grid
 
         parts = estimator.decompose(_as_estimator_input(estimator, X_grid))
         contributions = parts.contributions[:, :, output_index]
         intercept = float(parts.intercept[output_index])
-
-        data_x = data_y = None
-        if y is not None:
-            data_x = X[:, index]
-            if is_classifier(estimator):
-                data_y = _class_membership(estimator, y, output_index)
-            else:
-                y = np.asarray(y, dtype=np.float64)
-                data_y = y.reshape(y.shape[0], -1)[:, output_index]
-            if data_y.shape[0] != data_x.shape[0]:
-                raise ValueError(
-                    f"X has {data_x.shape[0]} samples but y has {data_y.shape[0]}."
-                )
+        data_x, data_y = _data_points(estimator, X[:, index], y, output_index)
 
         display = cls(
             grid_values=grid,
@@ -428,70 +392,15 @@ class SquiggleDisplay:
             ``scatter_``.
         """
         _check_matplotlib(f"{type(self).__name__}.plot")
-        from matplotlib.collections import PathCollection
-        from matplotlib.lines import Line2D
-
         ax = _get_axes(ax)
         self.lines_ = []
         if show_contributions:
-            for j in range(self.contributions.shape[1]):
-                style = _style(
-                    {
-                        "color": _UNIT_COLORS[j % len(_UNIT_COLORS)],
-                        "linewidth": 1.5,
-                        "label": f"unit {j} × {self.weights[j]:.3g}",
-                    },
-                    contribution_kwargs,
-                    Line2D,
-                )
-                (line,) = ax.plot(self.grid_values, self.contributions[:, j], **style)
-                self.lines_.append(line)
-        sign = "+" if self.intercept >= 0 else "−"
-        style = _style(
-            {
-                "color": _SQUIGGLE_COLOR,
-                "linewidth": 3,
-                "label": f"squiggle = sum {sign} {abs(self.intercept):.3g}",
-            },
-            squiggle_kwargs,
-            Line2D,
-        )
-        (self.squiggle_line_,) = ax.plot(self.grid_values, self.squiggle, **style)
+            self.lines_ += self._plot_contributions(ax, contribution_kwargs)
+        self.squiggle_line_ = self._plot_squiggle(ax, squiggle_kwargs)
         self.lines_.append(self.squiggle_line_)
-
         self.scatter_ = None
         if self.data_x is not None:
-            if self.is_classifier:
-                # A rug just above the horizontal axis: x in data units, y in
-                # axes units.
-                member = np.asarray(self.data_y, dtype=bool)
-                style = _style(
-                    {
-                        "c": np.where(member, "black", "lightgray"),
-                        "marker": "|",
-                        "s": 100,
-                        "label": "training points (black: this class)",
-                        "transform": ax.get_xaxis_transform(),
-                        "zorder": 3,
-                    },
-                    scatter_kwargs,
-                    PathCollection,
-                )
-                y_pos = np.full(self.data_x.shape[0], 0.03)
-                self.scatter_ = ax.scatter(self.data_x, y_pos, **style)
-            else:
-                style = _style(
-                    {
-                        "color": "black",
-                        "s": 50,
-                        "zorder": 3,
-                        "label": "training points",
-                    },
-                    scatter_kwargs,
-                    PathCollection,
-                )
-                self.scatter_ = ax.scatter(self.data_x, self.data_y, **style)
-
+            self.scatter_ = self._plot_points(ax, scatter_kwargs)
         ax.axhline(0, color="0.8", linewidth=0.8, zorder=0)
         ax.set_xlabel(self.feature_name)
         ax.set_ylabel(self.output_name)
@@ -499,6 +408,122 @@ class SquiggleDisplay:
         self.ax_ = ax
         self.figure_ = ax.figure
         return self
+
+    def _plot_contributions(self, ax, kwargs):
+        """Each unit's curve scaled by its outgoing weight; the lines."""
+        from matplotlib.lines import Line2D
+
+        lines = []
+        for j in range(self.contributions.shape[1]):
+            style = _style(
+                {
+                    "color": _UNIT_COLORS[j % len(_UNIT_COLORS)],
+                    "linewidth": 1.5,
+                    "label": f"unit {j} × {self.weights[j]:.3g}",
+                },
+                kwargs,
+                Line2D,
+            )
+            (line,) = ax.plot(self.grid_values, self.contributions[:, j], **style)
+            lines.append(line)
+        return lines
+
+    def _plot_squiggle(self, ax, kwargs):
+        """The squiggle: the sum of the curves plus the final bias."""
+        from matplotlib.lines import Line2D
+
+        sign = "+" if self.intercept >= 0 else "−"
+        style = _style(
+            {
+                "color": _SQUIGGLE_COLOR,
+                "linewidth": 3,
+                "label": f"squiggle = sum {sign} {abs(self.intercept):.3g}",
+            },
+            kwargs,
+            Line2D,
+        )
+        (line,) = ax.plot(self.grid_values, self.squiggle, **style)
+        return line
+
+    def _plot_points(self, ax, kwargs):
+        """The training points: at their targets for a regressor, as a rug
+        just above the horizontal axis for a classifier (x in data units, y
+        in axes units)."""
+        from matplotlib.collections import PathCollection
+
+        if not self.is_classifier:
+            style = _style(
+                {"color": "black", "s": 50, "zorder": 3, "label": "training points"},
+                kwargs,
+                PathCollection,
+            )
+            return ax.scatter(self.data_x, self.data_y, **style)
+        member = np.asarray(self.data_y, dtype=bool)
+        style = _style(
+            {
+                "c": np.where(member, "black", "lightgray"),
+                "marker": "|",
+                "s": 100,
+                "label": "training points (black: this class)",
+                "transform": ax.get_xaxis_transform(),
+                "zorder": 3,
+            },
+            kwargs,
+            PathCollection,
+        )
+        return ax.scatter(self.data_x, np.full(self.data_x.shape[0], 0.03), **style)
+
+
+def _check_output_index(estimator, output_index):
+    n_outputs = estimator.n_outputs_
+    if not isinstance(output_index, int | np.integer) or not (
+        0 <= output_index < n_outputs
+    ):
+        raise ValueError(
+            f"output_index must be in [0, {n_outputs}): the network has "
+            f"{n_outputs} output(s); got {output_index!r}."
+        )
+
+
+def _grid_values(column, grid, grid_resolution):
+    """The given grid, or evenly spaced values over the column's range."""
+    if grid is None:
+        grid = np.linspace(column.min(), column.max(), grid_resolution)
+    return column_or_1d(np.asarray(grid, dtype=np.float64))
+
+
+def _fixed_point(X, fixed):
+    """Where the other features are held: column medians, means or given."""
+    if isinstance(fixed, str):
+        if fixed not in ("median", "mean"):
+            raise ValueError(
+                f'fixed must be "median", "mean" or an array, got {fixed!r}.'
+            )
+        return np.median(X, axis=0) if fixed == "median" else X.mean(axis=0)
+    point = column_or_1d(np.asarray(fixed, dtype=np.float64)).copy()
+    if point.shape[0] != X.shape[1]:
+        raise ValueError(
+            f"fixed has {point.shape[0]} values; X has {X.shape[1]} features."
+        )
+    return point
+
+
+def _data_points(estimator, column, y, output_index):
+    """The training points to draw: the feature's values and, for a
+    regressor, the targets of the output, for a classifier whether each
+    point is of the output's class. (None, None) without y."""
+    if y is None:
+        return None, None
+    if is_classifier(estimator):
+        data_y = _class_membership(estimator, y, output_index)
+    else:
+        y = np.asarray(y, dtype=np.float64)
+        data_y = y.reshape(y.shape[0], -1)[:, output_index]
+    if data_y.shape[0] != column.shape[0]:
+        raise ValueError(
+            f"X has {column.shape[0]} samples but y has {data_y.shape[0]}."
+        )
+    return column, data_y
 
 
 def _class_membership(estimator, y, output_index):

@@ -11,6 +11,8 @@ so one list of layers can build any number of networks.
 The interface every layer follows:
 
 - ``param_specs()``: the parameters it owns (``ParamSpec`` list, maybe empty);
+- ``multiply_adds()``: the forward pass's multiply-adds per row (which
+  decides how many BLAS threads training uses);
 - ``initial_params(rng)``: ``{name: array}`` of starting values;
 - ``bind(params, grads, max_rows, dtype, *, training, propagate, ones,
   keep_pre_activation)``: the working copy;
@@ -103,6 +105,10 @@ class Dense:
             ParamSpec("coefs", (self.fan_in, self.fan_out), True),
             ParamSpec("intercepts", (self.fan_out,), False),
         ]
+
+    def multiply_adds(self):
+        """Multiply-adds of the forward pass per row (its matrix product)."""
+        return self.fan_in * self.fan_out
 
     def initial_params(self, rng):
         """Glorot-uniform weights and biases, in scikit-learn's order.

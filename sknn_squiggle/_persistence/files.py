@@ -165,36 +165,9 @@ def load(path):
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"No model file at {path!r}.")
-    with open(path, "rb") as file:
-        magic = file.read(4)
-    if magic != b"PK\x03\x04":
-        # Protocol 2+ pickles (and so joblib's uncompressed files) start 0x80.
-        kind = "a pickle" if magic[:1] == b"\x80" else "not an .npz archive"
-        raise ValueError(
-            f"Cannot load {path!r}: it is {kind}, not a model file written by "
-            "sknn_squiggle.save. Pickle and joblib files are refused because "
-            "loading them can run arbitrary code: open them with pickle or "
-            "joblib, and only if you trust their source."
-        )
+    _check_is_archive(path)
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            names = list(archive.files)
-            if len(set(names)) != len(names):
-                raise Refused("the archive holds the same field twice.")
-            arrays = {}
-            for name in names:
-                try:
-                    value = archive[name]
-                except ValueError as exc:
-                    if "allow_pickle" not in str(exc):
-                        raise
-                    raise Refused(
-                        f"the field {name!r} is a pickled object array, which "
-                        "only unpickling could read: refused."
-                    ) from None
-                if not isinstance(value, np.ndarray):
-                    raise Refused(f"the field {name!r} is not a numpy array.")
-                arrays[name] = value
+        arrays = _read_arrays(path)
         text = arrays.pop(METADATA, None)
         if text is None or text.dtype.kind != "U" or text.ndim != 0:
             raise Refused(
@@ -226,3 +199,74 @@ def load(path):
             f"Cannot load {path!r}: the file is malformed "
             f"({type(exc).__name__}: {exc})."
         ) from exc
+
+
+def _check_is_archive(path):
+    """Refuse, saying what the file is, anything but a zip archive."""
+    with open(path, "rb") as file:
+        head = file.read(512)
+    if head[:4] == b"PK\x03\x04":
+        return
+    pickle_note = (
+        " Pickle and joblib files are refused because loading them can run "
+        "arbitrary code: open them with pickle or joblib, and only if you trust "
+        "their source."
+    )
+    raise ValueError(
+        f"Cannot load {path!r}: it is {_what_file(head)}, not an .npz archive "
+        "written by sknn_squiggle.save."
+        + (pickle_note if head[:1] == b"\x80" or _compressed(head) else "")
+    )
+
+
+def _compressed(head):
+    """Whether the bytes start a gzip or zlib stream."""
+    return head[:2] in (b"\x1f\x8b", b"\x78\x9c", b"\x78\x01", b"\x78\xda")
+
+
+def _what_file(head):
+    """What the first bytes of a file say it is."""
+    if not head:
+        return "an empty file"
+    if head[:1] == b"\x80":
+        # Protocol 2+ pickles (and so joblib's uncompressed files) start 0x80.
+        return "a pickle (or an uncompressed joblib file)"
+    if head[:6] == b"\x93NUMPY":
+        return "a single numpy array (an .npy file)"
+    if _compressed(head):
+        return "a compressed file (gzip or zlib, as joblib's compressed pickles)"
+    if head[:8] == b"\x89HDF\r\n\x1a\n":
+        return "an HDF5 file"
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and "\x00" not in text:
+        first = text.splitlines()[0][:40] if text.strip() else ""
+        kind = "a CSV text file" if "," in first else "a text file"
+        return f"{kind} (it starts {first!r})"
+    return f"a file of unknown kind (it starts with the bytes {head[:8]!r})"
+
+
+def _read_arrays(path):
+    """Every array of the archive, read without unpickling; refuse pickled
+    object arrays and repeated fields."""
+    with np.load(path, allow_pickle=False) as archive:
+        names = list(archive.files)
+        if len(set(names)) != len(names):
+            raise Refused("the archive holds the same field twice.")
+        arrays = {}
+        for name in names:
+            try:
+                value = archive[name]
+            except ValueError as exc:
+                if "allow_pickle" not in str(exc):
+                    raise
+                raise Refused(
+                    f"the field {name!r} is a pickled object array, which "
+                    "only unpickling could read: refused."
+                ) from None
+            if not isinstance(value, np.ndarray):
+                raise Refused(f"the field {name!r} is not a numpy array.")
+            arrays[name] = value
+    return arrays

@@ -33,6 +33,11 @@ class _Optimizer:
         own = {key: getattr(self, key) for key in self.STATE}
         return {"kind": self.kind, **self.schedule.state(), **own}
 
+    def matches(self, params):
+        """Whether the optimizer's state is one entry per entry of ``params``
+        (same size and dtype): warm_start and partial_fit continue with it."""
+        return self._step.shape == params.shape and self._step.dtype == params.dtype
+
     @classmethod
     def from_state(cls, params, state):
         """The optimizer that :meth:`state` describes, over ``params``."""

@@ -100,10 +100,8 @@ def _optimizer_for(optimizer, params, settings):
     """The optimizer to continue with (warm_start and partial_fit keep
     momentum, Adam's moments and step count, the adaptive rate), or a new
     one when there is none for this solver and parameter vector."""
-    if isinstance(optimizer, OPTIMIZERS[settings.solver]):
-        scratch = optimizer._step
-        if scratch.shape == params.shape and scratch.dtype == params.dtype:
-            return optimizer
+    if isinstance(optimizer, OPTIMIZERS[settings.solver]) and optimizer.matches(params):
+        return optimizer
     return new_optimizer(
         settings.solver,
         params,
