@@ -2,14 +2,18 @@
 
 Each page is one test: its Python blocks run in order, top to bottom, in one
 fresh namespace (as if pasted one after the other into a new interpreter), in
-a temporary working directory, with matplotlib's Agg backend; figures are
-closed and scikit-learn's configuration is restored afterwards. The pages are
-found by glob, so a new ``docs/*.rst`` page is checked without changing this
-file.
+a temporary working directory, with matplotlib's Agg backend; afterwards the
+figures are closed, dask clients and clusters left open are closed, and
+scikit-learn's configuration and the environment variables are restored. The
+pages are found by glob, so a new ``docs/*.rst`` page is checked without
+changing this file; a page without Python blocks is reported as skipped. The
+pages may use the packages of the ``test`` extra (dask, matplotlib, rich,
+...), which CI installs.
 
 A page fails when one of its blocks
 
-- raises (the traceback points at the page's own line numbers);
+- raises (the traceback points at the page's own line numbers; the blocks
+  after it are not run);
 - makes a cross-validation fit fail (scikit-learn's ``FitFailedWarning``) or a
   score fail ("Scoring failed"), or leaves non-finite test or train scores in
   a search ("One or more of the test scores are non-finite");
@@ -56,6 +60,7 @@ whole module should stay well under a minute) rather than skipping it.
 """
 
 import ast
+import importlib.util
 import os
 import re
 import sys
@@ -448,7 +453,7 @@ def docs_sandbox(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MPLBACKEND", "Agg")
     plt = None
-    if "matplotlib" in sys.modules or _installed("matplotlib"):
+    if importlib.util.find_spec("matplotlib") is not None:
         import matplotlib
 
         matplotlib.use("Agg")
@@ -456,12 +461,6 @@ def docs_sandbox(tmp_path, monkeypatch):
     yield tmp_path
     if plt is not None:
         plt.close("all")
-
-
-def _installed(name):
-    import importlib.util
-
-    return importlib.util.find_spec(name) is not None
 
 
 @pytest.mark.parametrize(
@@ -644,6 +643,13 @@ def test_an_exception_fails_the_page_and_stops_it(tmp_path, docs_sandbox):
     assert f'File "{path}", line 10' in problems[0]
     assert "NameError: name 'undefined_name' is not defined" in problems[0]
     assert not (docs_sandbox / "reached.txt").exists()
+
+
+def test_a_syntax_error_fails_the_page(tmp_path, docs_sandbox):
+    problems = run_page(_page(tmp_path, "a = (1,"))
+    assert len(problems) == 1
+    assert "block at line 6 raised" in problems[0]
+    assert "SyntaxError" in problems[0]
 
 
 def test_a_skipped_block_is_not_run(tmp_path, docs_sandbox):
