@@ -12,6 +12,7 @@ blocks, ``[numeric | flags | codes]``, described by its fitted attributes so
 that a network can slice them.
 """
 
+import math
 import numbers
 
 import numpy as np
@@ -63,9 +64,11 @@ def _as_table(X):
     return array
 
 
-def _column(X, j):
-    """Column j of a DataFrame (a Series) or of a 2-D ndarray (1-D array)."""
-    return X.iloc[:, j] if isinstance(X, pd.DataFrame) else X[:, j]
+def _columns(X):
+    """The columns of a DataFrame (Series) or of a 2-D ndarray (1-D arrays)."""
+    if isinstance(X, pd.DataFrame):
+        return [column for _, column in X.items()]
+    return list(X.T)
 
 
 def _column_label(X, j):
@@ -146,8 +149,10 @@ def _numeric_column(column, label):
     """
     if isinstance(column, np.ndarray) and column.dtype.kind in "biuf":
         return column.astype(np.float64)
+    if isinstance(column, np.ndarray):
+        column = pd.Series(column, copy=False)
     try:
-        return pd.Series(column, copy=False).to_numpy(dtype=np.float64, na_value=np.nan)
+        return column.to_numpy(dtype=np.float64, na_value=np.nan)
     except (TypeError, ValueError) as exc:
         raise ValueError(
             f"Column {label!r} is treated as numeric but holds values that are "
@@ -156,11 +161,14 @@ def _numeric_column(column, label):
         ) from exc
 
 
-def _numeric_block(X, columns):
-    """The numeric columns of X as an (n, m) float64 array, NaN where missing."""
-    values = np.empty((X.shape[0], len(columns)), dtype=np.float64, order="F")
-    for i, j in enumerate(columns):
-        values[:, i] = _numeric_column(_column(X, j), _column_label(X, j))
+def _numeric_block(X, indices):
+    """Columns ``indices`` of X as an (n, m) float64 array, NaN where missing."""
+    if isinstance(X, np.ndarray) and X.dtype.kind in "biuf":
+        return np.asfortranarray(X[:, indices], dtype=np.float64)
+    columns = _columns(X)
+    values = np.empty((X.shape[0], len(indices)), dtype=np.float64, order="F")
+    for i, j in enumerate(indices):
+        values[:, i] = _numeric_column(columns[j], _column_label(X, j))
     return values
 
 
@@ -209,28 +217,33 @@ def _smooth_clip(z):
     precision, so that (z/3)^2 cannot overflow.
     """
     np.clip(z, -1e150, 1e150, out=z)
-    denominator = np.square(z / 3.0)
-    denominator += 1.0
-    np.sqrt(denominator, out=denominator)
-    z /= denominator
+    root = z * (1.0 / 3.0)
+    np.square(root, out=root)
+    root += 1.0
+    np.sqrt(root, out=root)
+    z /= root
     return z
 
 
-def _scale_numeric(values, center, scale, low, high, smooth_clip):
+def _scale_numeric(values, missing, center, scale, low, high, smooth_clip):
     """Scaled numeric block: z = s (x - c), then smooth clipping if asked.
 
-    Missing x (NaN) is replaced by c, so z = 0 there; x = +inf by ``high``
-    and x = -inf by ``low`` (the column's finite range in fit). ``values`` is
-    overwritten.
+    Missing x (where ``missing``) is replaced by c, so z = 0 there; x = +inf
+    by ``high`` and x = -inf by ``low`` (the column's finite range in fit).
+    ``values`` is overwritten and returned as z.
     """
     x = values
-    np.copyto(x, np.broadcast_to(high, x.shape), where=x == np.inf)
-    np.copyto(x, np.broadcast_to(low, x.shape), where=x == -np.inf)
-    np.copyto(x, np.broadcast_to(center, x.shape), where=np.isnan(x))
-    z = (x - center) * scale
-    if smooth_clip:
-        z = _smooth_clip(z)
-    return z
+    np.copyto(x, np.broadcast_to(center, x.shape), where=missing)
+    # Overflow of huge values is dealt with by the caller (``_write_numeric``).
+    with np.errstate(over="ignore", invalid="ignore"):
+        # A finite sum means no inf is left (an overflowing sum only costs the
+        # two passes that find none).
+        if not math.isfinite(x.sum()):
+            np.copyto(x, np.broadcast_to(high, x.shape), where=x == np.inf)
+            np.copyto(x, np.broadcast_to(low, x.shape), where=x == -np.inf)
+        x -= center
+        x *= scale
+        return _smooth_clip(x) if smooth_clip else x
 
 
 # ----------------------------------------------------------------------
@@ -296,9 +309,10 @@ def _fit_levels(column):
 def _level_indices(column, levels):
     """Index of each value's key in ``levels``; -1 for missing and unseen."""
     codes, keys = _value_codes(column)
-    lookup = pd.Index(levels, dtype=object).get_indexer(keys)
+    position = {level: t for t, level in enumerate(levels)}
     # Code -1 (missing) reads the appended -1.
-    return np.append(lookup, -1)[codes]
+    lookup = np.array([position.get(key, -1) for key in keys] + [-1], dtype=np.intp)
+    return lookup[codes]
 
 
 # ----------------------------------------------------------------------
@@ -376,7 +390,8 @@ None, default="from_dtype"
         (RealMLP's binary encoding). If False, it gets two one-hot columns.
 
     dtype : {np.float64, np.float32}, default=np.float64
-        The dtype of the output; codes are exact integers in it.
+        The dtype of the output (also as a string or ``np.dtype``); codes are
+        exact integers in it (float32 holds integers exactly up to 2**24).
 
     Attributes
     ----------
@@ -492,6 +507,7 @@ None, default="from_dtype"
         "signed_binary": ["boolean"],
         "dtype": [
             Options(type, {np.float64, np.float32}),
+            Options(np.dtype, set(_FLOAT_DTYPES)),
             StrOptions({"float64", "float32"}),
         ],
     }
@@ -539,9 +555,8 @@ None, default="from_dtype"
         self.numeric_columns_ = np.flatnonzero(~self.is_categorical_)
         self.categorical_columns_ = np.flatnonzero(self.is_categorical_)
         self._fit_numeric(_numeric_block(X, self.numeric_columns_))
-        self.categories_ = [
-            _fit_levels(_column(X, j)) for j in self.categorical_columns_
-        ]
+        columns = _columns(X)
+        self.categories_ = [_fit_levels(columns[j]) for j in self.categorical_columns_]
         self._fit_layout()
         return self
 
@@ -559,9 +574,9 @@ None, default="from_dtype"
             if "feature names should match" not in str(exc):
                 raise
             raise ValueError(
-                f"{exc}The encoder matches columns by position: pass the "
-                f"columns of fit in their order, {list(self.feature_names_in_)}, "
-                "e.g. X[encoder.feature_names_in_]."
+                f"{exc}Got columns {list(X.columns)}. The encoder matches "
+                "columns by position: pass the columns of fit in their order, "
+                f"{list(self.feature_names_in_)}, e.g. X[encoder.feature_names_in_]."
             ) from exc
         return X
 
@@ -717,36 +732,40 @@ len(cardinalities_))
         X = self._check_table(X, reset=False)
         values = _numeric_block(X, self.numeric_columns_)
         missing = np.isnan(values)
+        columns = _columns(X)
         indices = [
-            _level_indices(_column(X, j), levels)
+            _level_indices(columns[j], levels)
             for j, levels in zip(
                 self.categorical_columns_, self.categories_, strict=True
             )
         ]
         dtype = np.dtype(self.dtype)
         out = np.zeros((X.shape[0], len(self.feature_names_out_)), dtype=dtype)
-        self._write_numeric(out, values)
+        self._write_numeric(out, values, missing)
         column = self._write_indicators(out, missing, self.n_numeric_)
         self._write_categorical(out, indices, column)
         return out
 
-    def _write_numeric(self, out, values):
+    def _write_numeric(self, out, values, missing):
         """The numeric block: scaled values, made finite in the output dtype."""
-        m = self.n_numeric_
         z = _scale_numeric(
             values,
+            missing,
             self.center_,
             self.scale_,
             self.data_min_,
             self.data_max_,
             self.smooth_clip,
         )
-        # 0 (x - c) is NaN only for an overflowed x - c; and huge values must
-        # stay finite in the output dtype.
-        big = np.finfo(out.dtype).max
-        np.nan_to_num(z, copy=False, nan=0.0)
-        np.clip(z, -big, big, out=z)
-        out[:, :m] = z
+        # z is NaN only where s (x - c) overflowed with s = 0, and unclipped
+        # values may exceed the output dtype's range: both become finite.
+        with np.errstate(over="ignore", invalid="ignore"):
+            finite = math.isfinite(z.sum())
+        if not (self.smooth_clip and finite):
+            big = np.finfo(out.dtype).max
+            np.nan_to_num(z, copy=False, nan=0.0)
+            np.clip(z, -big, big, out=z)
+        out[:, : self.n_numeric_] = z
 
     def _write_indicators(self, out, missing, column):
         """Missing indicators from ``column`` on; returns the next column."""
@@ -800,6 +819,8 @@ len(cardinalities_))
         tags.input_tags.allow_nan = True
         tags.input_tags.string = True
         tags.input_tags.categorical = True
-        float64 = self.dtype in (np.float64, "float64")
+        float64 = isinstance(self.dtype, type | str | np.dtype) and (
+            self.dtype in (np.float64, "float64")
+        )
         tags.transformer_tags.preserves_dtype = ["float64"] if float64 else []
         return tags
