@@ -378,6 +378,10 @@ def test_numeric_ndarray_is_all_numeric():
     assert list(encoder.get_feature_names_out()) == ["x0", "x1", "x1_missing"]
     assert_array_equal(encoder.transform(X), [[1, 5, 0], [2, 0, 1], [4, 6, 0]])
     assert not hasattr(encoder, "feature_names_in_")
+    # Declared categorical by index: float values become levels "5", "6".
+    coded = TableEncoder(categorical_features=[1], **RAW).fit(X)
+    assert list(coded.categories_[0]) == ["5", "6"]
+    assert_array_equal(coded.transform(X), [[1, -1], [2, 0], [4, 1]])
 
 
 def test_object_ndarray_decided_column_by_column():
@@ -541,6 +545,6 @@ def test_bad_parameter_raises():
         TableEncoder(numeric_scaling="minmax").fit(np.zeros((2, 1)))
 
 
-@parametrize_with_checks([TableEncoder(), TableEncoder(one_hot_max_levels=0)])
+@parametrize_with_checks([TableEncoder()])
 def test_sklearn_compatible(estimator, check):
     check(estimator)

@@ -331,12 +331,15 @@ class TableEncoder(TransformerMixin, BaseEstimator):
     * numeric: each numeric column scaled, ``z = s (x - c)``, then smoothly
       clipped, ``z / sqrt(1 + (z/3)^2)``;
     * flags, in this order: one missing indicator per numeric column that had
-      missing values in fit (1.0 where missing), one -1/+1 column per
-      two-level categorical column, then the one-hot columns of the
-      categorical columns with at most ``one_hot_max_levels`` levels;
+      missing values in fit (1.0 where missing); one -1/+1 column per
+      categorical column with two levels (see ``signed_binary``); then the
+      one-hot columns of the other categorical columns with at most
+      ``one_hot_max_levels`` levels;
     * codes: one column per remaining categorical column, holding the level's
       code 0..k-1 (as an exact integer in the float array), or k for missing
       and unseen values; such a column needs ``k + 1`` embedding rows.
+
+    Within each kind, columns keep the order of the input columns.
 
     Parameters
     ----------
@@ -362,7 +365,8 @@ None, default="from_dtype"
 
         - "robust": ``c`` = median, ``s = 1 / (q75 - q25)``; if the
           interquartile range is 0, ``s = 2 / (max - min)``; if the column is
-          constant, ``s = 0`` (the feature becomes 0).
+          constant, ``s = 0`` (the feature becomes 0). Quantiles interpolate
+          linearly (numpy's default).
         - "standard": ``c`` = mean, ``s`` = 1 / standard deviation (ddof=0),
           0 for a constant column.
         - None: ``c = 0, s = 1`` (values pass unscaled; missing become 0).
@@ -385,7 +389,8 @@ None, default="from_dtype"
         codes block, None one-hot encodes them all.
 
     signed_binary : bool, default=True
-        A one-hot column with exactly two levels becomes a single feature,
+        A categorical column with exactly two levels (and
+        ``one_hot_max_levels >= 2``) becomes a single feature,
         -1 for the first level, +1 for the second, 0 for missing and unseen
         (RealMLP's binary encoding). If False, it gets two one-hot columns.
 
