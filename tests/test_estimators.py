@@ -657,3 +657,57 @@ def test_label_binarizer_state_equals_scikit_learn_fit(y):
             np.testing.assert_array_equal(ours[key], value)
         else:
             assert ours[key] == value
+
+
+# ---------------------------------------------------------------------------
+# A target with a single class, as scikit-learn's MLPClassifier fits it
+
+
+def _single_class_fits(labels, method, params):
+    """Ours and scikit-learn's classifier, fitted the same way on one class."""
+    from sklearn.neural_network import MLPClassifier
+
+    X = np.random.RandomState(0).randn(10, 2)
+    y = np.full(10, labels[0], dtype=np.asarray(labels).dtype)
+    kwargs = {"classes": labels} if method == "partial_fit" else {}
+    fitted = []
+    for Estimator in (SquiggleClassifier, MLPClassifier):
+        est = Estimator(random_state=0, **params)
+        fitted.append(getattr(est, method)(X, y, **kwargs))
+    return X, y, fitted[0], fitted[1]
+
+
+@pytest.mark.parametrize(
+    "labels", [[1], np.array(["a"], dtype=object)], ids=["int", "str"]
+)
+@pytest.mark.parametrize(
+    "method, params",
+    [
+        ("fit", dict(solver="lbfgs")),
+        ("fit", dict(early_stopping=True, validation_fraction=0.2)),
+        ("partial_fit", dict(solver="sgd")),
+    ],
+    ids=["lbfgs", "adam-early-stopping", "sgd-partial_fit"],
+)
+def test_single_class_target_fits_like_scikit_learn(labels, method, params):
+    """scikit-learn (1.9) fits a one-class target: its LabelBinarizer turns
+    every label into 0, so the network is a logistic output trained towards
+    0; predict returns the one class, predict_proba the two columns
+    [1 - p, p] of that sigmoid output (two columns for one class)."""
+    X, y, ours, theirs = _single_class_fits(labels, method, params)
+    np.testing.assert_array_equal(ours.classes_, theirs.classes_)
+    assert ours.n_outputs_ == theirs.n_outputs_ == 1
+    assert ours.out_activation_ == theirs.out_activation_ == "logistic"
+    assert ours.n_iter_ == theirs.n_iter_
+    np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
+    np.testing.assert_array_equal(ours.predict(X), y)
+    proba = ours.predict_proba(X)
+    assert proba.shape == theirs.predict_proba(X).shape == (10, 2)
+    np.testing.assert_allclose(proba, theirs.predict_proba(X), rtol=0, atol=1e-8)
+    np.testing.assert_allclose(
+        ours.predict_log_proba(X), theirs.predict_log_proba(X), rtol=1e-6
+    )
+    assert ours.loss_ == pytest.approx(theirs.loss_, rel=1e-6)
+    assert ours.score(X, y) == theirs.score(X, y) == 1.0
+    if params.get("early_stopping"):
+        assert ours.validation_scores_ == theirs.validation_scores_

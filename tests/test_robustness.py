@@ -216,3 +216,64 @@ def test_divergence_never_falls_back_to_parameters_that_overflow():
         model.fit(X, y)
     assert np.isfinite(model.predict(X)).all()
     assert model.loss_ == pytest.approx(min(model.loss_curve_))
+
+
+# ---------------------------------------------------------------------------
+# Inputs at the float64 maximum, as in scikit-learn's test_nonfinite_params
+
+
+def _float64_max_regression(n_samples=10):
+    """scikit-learn's test_nonfinite_params data: X up to the float64 maximum."""
+    rng = np.random.RandomState(0)
+    X = np.finfo(np.float64).max * rng.uniform(size=(n_samples, 2))
+    return X, rng.standard_normal(size=n_samples)
+
+
+def _sklearn_error(method, params, X, y):
+    """The ValueError scikit-learn's MLPRegressor raises, as a string."""
+    from sklearn.neural_network import MLPRegressor
+
+    with pytest.raises(ValueError) as error, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        getattr(MLPRegressor(random_state=0, **params), method)(X, y)
+    return str(error.value)
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_non_finite_parameters_raise_scikit_learns_value_error(method, solver):
+    """scikit-learn (1.9) checks coefs_ and intercepts_ at the end of every fit
+    and partial_fit and raises this ValueError if one is not finite, which the
+    stochastic solvers without early stopping produce here."""
+    X, y = _float64_max_regression()
+    expected = _sklearn_error(method, dict(solver=solver), X, y)
+    assert expected == (
+        "Solver produced non-finite parameter weights. The input data may contain"
+        " large values and need to be preprocessed."
+    )
+    model = SquiggleRegressor(random_state=0, solver=solver)
+    with pytest.raises(ValueError) as error, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        getattr(model, method)(X, y)
+    assert str(error.value) == expected
+
+
+@pytest.mark.parametrize(
+    "params",
+    [dict(solver="lbfgs"), dict(early_stopping=True, validation_fraction=0.2)],
+    ids=["lbfgs", "early_stopping"],
+)
+def test_float64_max_inputs_keep_the_initial_weights_like_scikit_learn(params):
+    """scikit-learn does not raise here: lbfgs stops at its first non-finite
+    loss (0 iterations) and early stopping restores the best weights, which
+    no non-finite validation score replaced: both keep the initial weights."""
+    from sklearn.neural_network import MLPRegressor
+
+    X, y = _float64_max_regression()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = MLPRegressor(random_state=0, **params).fit(X, y)
+        ours = SquiggleRegressor(random_state=0, **params).fit(X, y)
+    assert ours.n_iter_ == theirs.n_iter_
+    for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        np.testing.assert_array_equal(a, b)

@@ -1,6 +1,9 @@
 """Training you can watch and steer: history_, the verbose table, early
 stopping on any score, and scikit-learn's callbacks."""
 
+import re
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -188,3 +191,81 @@ def test_progress_bar_nests_our_epochs_inside_a_grid_search(capsys):
     output = capsys.readouterr().out
     assert "SquiggleClassifier - fit" in output
     assert search.best_estimator_.n_iter_ == 3
+
+
+# ---------------------------------------------------------------------------
+# scikit-learn's verbose lines
+
+# Every line scikit-learn's MLP (1.9) prints starts with one of these: per
+# epoch "Iteration %d, loss = %.8f" % (n_iter_, loss_), under early stopping
+# then "Validation score: %f", and when n_iter_no_change epochs pass without
+# improvement its reason ("Training loss did not improve more than tol=%f for
+# %d consecutive epochs." or "Validation score did not improve ...") followed
+# by " Stopping.", " Setting learning rate to %f" or " Learning rate too
+# small. Stopping." (sgd's adaptive schedule).
+SKLEARN_VERBOSE_PREFIXES = (
+    "Iteration ",
+    "Validation score",
+    "Training loss did not improve",
+)
+X_BINARY, Y_BINARY = X_IRIS, (Y_IRIS == 2).astype(int)
+
+
+def _printed_lines(capsys, model, X, y):
+    model.fit(X, y)
+    return capsys.readouterr().out.splitlines()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(solver="sgd", tol=0.05),
+        dict(solver="adam", tol=0.05, verbose=10),
+        dict(solver="sgd", early_stopping=True),
+        dict(solver="adam", early_stopping=True),
+        dict(solver="sgd", learning_rate="adaptive", tol=0.05),
+    ],
+    ids=["sgd", "adam", "sgd-early-stopping", "adam-early-stopping", "adaptive"],
+)
+def test_verbose_prints_scikit_learns_lines(capsys, params):
+    """Our output holds scikit-learn's lines, in its order and format (on a
+    full batch both fits follow the same trajectory); other lines may
+    surround them."""
+    from sklearn.neural_network import MLPClassifier
+
+    params = {
+        "hidden_layer_sizes": (10,),
+        "max_iter": 40,
+        "n_iter_no_change": 2,
+        "random_state": 0,
+        "learning_rate_init": 0.01,
+        "verbose": True,
+        **params,
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = _printed_lines(capsys, MLPClassifier(**params), X_BINARY, Y_BINARY)
+        model = SquiggleClassifier(**params)
+        printed = _printed_lines(capsys, model, X_BINARY, Y_BINARY)
+    assert all(line.startswith(SKLEARN_VERBOSE_PREFIXES) for line in expected)
+    assert "Stopping." in expected[-1]
+    assert [ln for ln in printed if ln.startswith(SKLEARN_VERBOSE_PREFIXES)] == expected
+    iterations = [ln for ln in printed if ln.startswith("Iteration ")]
+    assert iterations == [
+        f"Iteration {k}, loss = {loss:.8f}"
+        for k, loss in enumerate(model.loss_curve_, start=1)
+    ]
+
+
+def test_verbose_partial_fit_prints_one_iteration_line_per_call(capsys):
+    """scikit-learn prints "Iteration 1, loss = %.8f" at each partial_fit call
+    (it counts the epochs of the call); the loss is that epoch's."""
+    model = SquiggleClassifier(hidden_layer_sizes=(4,), verbose=True, random_state=0)
+    for call in range(3):
+        model.partial_fit(X_IRIS, Y_IRIS, classes=[0, 1, 2])
+        lines = capsys.readouterr().out.splitlines()
+        iterations = [line for line in lines if line.startswith("Iteration ")]
+        assert len(iterations) == 1
+        assert re.fullmatch(
+            rf"Iteration \d+, loss = {model.loss_curve_[-1]:.8f}", iterations[0]
+        )
