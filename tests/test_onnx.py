@@ -49,7 +49,9 @@ X_NEW = _rng.normal(0, 2.0, (60, 3))  # fresh rows, wider than the training ones
 
 
 def run(onx, feeds):
-    """Run an ONNX model in onnxruntime: a dict output name -> value."""
+    """Check an ONNX model and run it in onnxruntime: a dict output name ->
+    value."""
+    onnx.checker.check_model(onx)
     session = ort.InferenceSession(
         onx.SerializeToString(), providers=["CPUExecutionProvider"]
     )
@@ -287,7 +289,7 @@ def test_exp_output_is_capped_as_predict_caps_it():
 LABELS = {
     "int": [3, -1],
     "bool": [False, True],
-    "str": ["no", "yes"],
+    "str": ["no", "sí"],
     "float": [0.0, 2.0],
     "int multiclass": [10, 20, 30],
     "str multiclass": ["a", "b", "c"],
