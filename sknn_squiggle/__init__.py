@@ -66,8 +66,9 @@ def to_onnx(model, X_sample=None, **options):
         Keyword arguments of ``skl2onnx.to_onnx``, passed on unchanged: among
         them ``target_opset`` (skl2onnx's default when omitted) and
         ``options``, such as ``options={"zipmap": False}`` for probabilities
-        as a tensor rather than a list of dictionaries; our classifier also
-        takes skl2onnx's options ``nocl`` and ``output_class_labels``.
+        as a tensor rather than a list of dictionaries (which ONNX holds in
+        float32 only); our classifier also takes skl2onnx's options ``nocl``
+        and ``output_class_labels``.
 
     Returns
     -------
