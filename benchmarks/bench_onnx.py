@@ -11,11 +11,14 @@ same process against its own ``predict`` and ``predict_proba``:
   on all rows, the median over runs.
 
 One onnxruntime run returns labels and probabilities together, so it is set
-beside each of our two methods. The contestants take turns going first, run
-by run, so that slow phases of a shared machine hit both; a ratio is
-``time_ours / time_onnxruntime`` (above 1: onnxruntime is faster), the median
-of the per-run ratios. Before timing, the graph's outputs are checked against
-predict and predict_proba on the first rows.
+beside each of our two methods. Every contestant first runs twice untimed:
+onnxruntime's first two calls on 1,000,000 rows took 3 to 6 times as long
+as the next ones (presumably while its memory arena grows). The contestants
+then take turns going first, run by run, so that slow phases of a shared
+machine hit both; a ratio is ``time_ours / time_onnxruntime`` (above 1:
+onnxruntime is faster), the median of the per-run ratios. Before timing,
+the graph's outputs are checked against predict and predict_proba on the
+first rows.
 
 Threads: by default each side uses what it would (our BLAS its threads,
 onnxruntime one per core); ``--threads N`` gives both N.
@@ -145,8 +148,12 @@ def contestants(model, session, name, X, calls):
     }
 
 
-def paired_runs(runners, runs):
-    """Run every contestant ``runs`` times, rotating who goes first."""
+def paired_runs(runners, runs, warmup=2):
+    """Run every contestant ``warmup`` times untimed, then ``runs`` times,
+    rotating who goes first."""
+    for run in runners.values():
+        for _ in range(warmup):
+            run()
     times = {key: [] for key in runners}
     keys = list(runners)
     for r in range(runs):
