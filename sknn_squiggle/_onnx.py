@@ -11,9 +11,11 @@ the estimator's input and declares the types and shapes of its outputs) and a
 skl2onnx ours; everything else (the pipeline, the other transformers, the
 ZipMap that turns probabilities into dictionaries) stays skl2onnx's.
 
-The graph of a network, read from its public fitted attributes:
+The graph of a network, read from its layers (the estimator's ``_layers()``
+and their views of the fitted parameters), each converted by the entry of
+:data:`LAYERS` for its type:
 
-- layer ``i`` is one Gemm node, ``Z_i = A_{i-1} @ W_i + b_i`` with
+- a dense layer ``i`` is one Gemm node, ``Z_i = A_{i-1} @ W_i + b_i`` with
   ``A_{-1} = X``, ``W_i = coefs_[i]`` and ``b_i = intercepts_[i]``, followed by
   the nodes of its activation, ``A_i = f_i(Z_i)`` (:func:`emit_dense_layer`);
 - each activation's nodes come from the registry :data:`ONNX_ACTIVATIONS`
@@ -67,8 +69,9 @@ from skl2onnx.common.data_types import (
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from ._activations import HIDDEN_ACTIVATIONS, LEAKY_RELU_SLOPE
 from ._classifier import SquiggleClassifier
+from ._nn.activations import LEAKY_RELU_SLOPE
+from ._nn.layout import ParameterLayout
 from ._regressor import SquiggleRegressor
 
 #: The lowest target opset (of the main ONNX domain) the converters support:
@@ -329,41 +332,71 @@ def emit_dense_layer(graph, x, weights, bias, activation):
     return activation.build(graph, z)
 
 
-def hidden_activation_names(model):
-    """One activation name per hidden layer, from the ``activation`` parameter.
+def fitted_layers(model):
+    """The fitted network's layers (:mod:`sknn_squiggle._nn.layers`), each
+    with an ONNX conversion for its type and activation.
 
-    Raises a ValueError naming any activation without an ONNX entry.
+    Raises a ValueError naming what cannot be converted.
     """
-    n_hidden = len(model.coefs_) - 1
-    names = model.activation
-    names = [names] * n_hidden if isinstance(names, str) else list(names)
-    if len(names) != n_hidden:
+    name = type(model).__name__
+    try:
+        layers = model._layers()
+    except ValueError as exc:
         raise ValueError(
-            f"{type(model).__name__}.activation lists {len(names)} activations "
-            f"but the fitted network has {n_hidden} hidden layers: give one name "
-            "for all layers or one per hidden layer, and refit."
+            f"{name} cannot be converted to ONNX: {exc} Refit it with valid "
+            "activations."
+        ) from exc
+    unsupported = sorted({type(layer).__name__ for layer in layers} - set(LAYERS))
+    if unsupported:
+        raise ValueError(
+            f"{name} has layers of the type(s) {unsupported}, which cannot be "
+            "converted to ONNX: add an entry to LAYERS in sknn_squiggle/_onnx.py."
         )
-    unknown = sorted({str(name) for name in names if str(name) not in ONNX_ACTIVATIONS})
+    unknown = sorted(
+        {layer.activation for layer in layers[:-1]} - set(ONNX_ACTIVATIONS)
+    )
     if unknown:
         raise ValueError(
-            f"{type(model).__name__} uses the activation(s) {unknown}, which "
-            "cannot be converted to ONNX. Supported: "
-            f"{[n for n in HIDDEN_ACTIVATIONS if n in ONNX_ACTIVATIONS]}. Refit "
-            "with one of these, or add an entry to ONNX_ACTIVATIONS in "
-            "sknn_squiggle/_onnx.py."
+            f"{name} uses the activation(s) {unknown}, which cannot be converted "
+            f"to ONNX. Supported: {sorted(ONNX_ACTIVATIONS)}. Refit with one of "
+            "these, or add an entry to ONNX_ACTIVATIONS in sknn_squiggle/_onnx.py."
         )
-    return names
+    if layers[-1].activation not in OUTPUT_ACTIVATIONS:
+        raise ValueError(
+            f"{name}.out_activation_ is {layers[-1].activation!r}, which has no "
+            f"ONNX conversion (supported: {sorted(OUTPUT_ACTIVATIONS)}): refit "
+            "the model."
+        )
+    return layers
 
 
 def emit_network(graph, x, model):
-    """The network's output: ``A_i = f_i(A_{i-1} @ W_i + b_i)``, ``A_{-1} = x``,
-    the hidden activations on the hidden layers and ``out_activation_`` on
-    the last one. Returns the name of the output."""
-    activations = [ONNX_ACTIVATIONS[name] for name in hidden_activation_names(model)]
-    activations.append(OUTPUT_ACTIVATIONS[model.out_activation_])
-    for weights, bias, activation in zip(model.coefs_, model.intercepts_, activations):
-        x = emit_dense_layer(graph, x, weights, bias, activation)
+    """The network's output, layer by layer (each layer's converter from
+    :data:`LAYERS`): the hidden activations on the hidden layers and
+    ``out_activation_`` on the last one. Returns the name of the output."""
+    layers = fitted_layers(model)
+    views = ParameterLayout.of(layers).views(model._current_params())
+    last = len(layers) - 1
+    for index, (layer, params) in enumerate(zip(layers, views)):
+        x = LAYERS[type(layer).__name__](graph, x, layer, params, index == last)
     return x
+
+
+def _dense(graph, x, layer, params, is_output):
+    """A :class:`~sknn_squiggle._nn.layers.Dense` layer and its activation."""
+    activations = OUTPUT_ACTIVATIONS if is_output else ONNX_ACTIVATIONS
+    return emit_dense_layer(
+        graph,
+        x,
+        params["coefs"],
+        params["intercepts"],
+        activations[layer.activation],
+    )
+
+
+#: The converter of each layer type, by class name: ``converter(graph, x,
+#: layer, params, is_output)`` returns the name of the layer's output.
+LAYERS = {"Dense": _dense}
 
 
 def emit_probabilities(graph, output, model, name):
@@ -479,13 +512,7 @@ def check_input(operator):
             f"{name} converts to ONNX opset {MIN_OPSET} or later, not "
             f"target_opset={opset}: ask for a later target_opset."
         )
-    hidden_activation_names(model)
-    if model.out_activation_ not in OUTPUT_ACTIVATIONS:
-        raise ValueError(
-            f"{name}.out_activation_ is {model.out_activation_!r}, which has no "
-            f"ONNX conversion (supported: {sorted(OUTPUT_ACTIVATIONS)}): refit "
-            "the model."
-        )
+    fitted_layers(model)
     return model
 
 

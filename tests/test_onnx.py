@@ -2,7 +2,7 @@
 
 The expected values are our estimators' own ``predict`` and ``predict_proba``
 (whose arithmetic the other test modules check against formulas and
-scikit-learn), and numpy's activations from ``_activations``, evaluated on
+scikit-learn), and numpy's activations from ``_nn.activations``, evaluated on
 fresh random inputs, never the training rows. Graph outputs are compared with
 ``rtol`` relative to each column's scale: ``|onnx - expected| <= rtol *
 (|expected| + max|expected column|)``, 1e-5 for float64 graphs and 1e-4 for
@@ -26,7 +26,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 import sknn_squiggle
 from sknn_squiggle import SquiggleClassifier, SquiggleRegressor, to_onnx
-from sknn_squiggle._activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
+from sknn_squiggle._nn.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
@@ -142,7 +142,7 @@ def test_activation_nodes_match_numpy(name, dtype, opset):
     model, op_types = activation_model(_onnx.ONNX_ACTIVATIONS[name], dtype, opset)
     x = X_ACT.astype(dtype)
     expected = x.copy()
-    ACTIVATIONS[name](expected)
+    ACTIVATIONS[name].forward(expected)
     got = run(model, x)["y"]
     assert got.dtype == dtype
     # A hidden unit's error matters against the size of its layer's inputs:
@@ -162,7 +162,7 @@ def test_output_activation_nodes_match_numpy(name, dtype):
     model, _ = activation_model(_onnx.OUTPUT_ACTIVATIONS[name], dtype, 22)
     x = np.linspace(-30, 30, 600).reshape(-1, 3).astype(dtype)
     expected = x.copy()
-    ACTIVATIONS[name](expected)
+    ACTIVATIONS[name].forward(expected)
     got = run(model, x)["y"]
     np.testing.assert_allclose(got, expected, rtol=100 * np.finfo(dtype).eps)
 
@@ -435,7 +435,7 @@ def test_unknown_activation_is_refused():
     with pytest.raises(ValueError, match=r"\['swishy'\].*cannot be converted.*Refit"):
         to_onnx(model, X_NEW[:1])
     model.activation = ["relu"]  # one name for two hidden layers
-    with pytest.raises(ValueError, match="lists 1 activations.*2 hidden layers"):
+    with pytest.raises(ValueError, match="converted.*1 entries.*2 hidden layers"):
         to_onnx(model, X_NEW[:1])
 
 
