@@ -268,7 +268,9 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True.")
         layers = self._new_network_attributes(X.shape[1], Y.shape[1])
-        monitor = Monitor(self.verbose, CallbackBridge(self, *raw, incremental))
+        monitor = Monitor(
+            self.verbose, CallbackBridge(self, *raw, incremental), self.solver
+        )
         problem = Problem(
             X=X,
             y=Y,
@@ -289,11 +291,6 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
         self._bind_params(params, ParameterLayout.of(layers))
         self._set_fitted(state)
         monitor.end_fit()
-        if not np.isfinite(params).all():
-            raise ValueError(
-                "Solver produced non-finite parameter weights. The input data may"
-                " contain large values and need to be preprocessed."
-            )
         return self
 
     def _new_network_attributes(self, n_features, n_outputs):

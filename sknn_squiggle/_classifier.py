@@ -178,15 +178,14 @@ class SquiggleClassifier(ClassifierMixin, BaseSquiggle):
         return X, y
 
     def _fit_classes(self, y):
-        """Learn the classes (and the label encoding) from the labels."""
+        """Learn the classes (and the label encoding) from the labels.
+
+        A single class is a "binary" target, as for scikit-learn's
+        MLPClassifier: one sigmoid output trained towards 0 (see
+        :meth:`_one_hot`), and ``predict`` returns the class.
+        """
         self._label_binarizer = _fitted_label_binarizer(y)
         self.classes_ = self._label_binarizer.classes_
-        if len(self.classes_) < 2:
-            raise ValueError(
-                "SquiggleClassifier needs samples of at least 2 classes in "
-                f"the data, but the data contains only one class: "
-                f"{self.classes_[0]!r}."
-            )
 
     def _check_known_classes(self, y, same):
         """Every label is one of ``classes_`` (all of them when ``same``, as
@@ -219,7 +218,8 @@ class SquiggleClassifier(ClassifierMixin, BaseSquiggle):
         if binarizer.y_type_.startswith("multilabel"):
             return binarizer.transform(y).astype(bool)
         columns = np.searchsorted(self.classes_, y)
-        if len(self.classes_) == 2:
+        if len(self.classes_) <= 2:
+            # One column, true for classes_[1]: a single class is all false.
             return (columns == 1)[:, None]
         Y = np.zeros((len(y), len(self.classes_)), dtype=bool)
         Y[np.arange(len(y)), columns] = True
@@ -380,6 +380,8 @@ class SquiggleClassifier(ClassifierMixin, BaseSquiggle):
         output = self._predict_output(X)
         if self.out_activation_ == "softmax":
             return self.classes_[output.argmax(axis=1)]
+        if len(self.classes_) == 1:
+            return np.repeat(self.classes_, output.shape[0])
         if self._label_binarizer.y_type_ == "binary":
             return self.classes_[(output[:, 0] > 0.5).astype(int)]
         return self._label_binarizer.inverse_transform(output > 0.5)

@@ -86,7 +86,6 @@ FIT_CASES = {
         lambda: _clf().fit(X, Y_REG),
         "Unknown label type: continuous",
     ),
-    "a single class": (lambda: _clf().fit(X, np.zeros(20)), "only one class"),
     "Poisson with negative y": (
         lambda: _reg(loss="poisson").fit(X, Y_REG),
         "y must be non-negative",

@@ -1,4 +1,4 @@
-"""Training you can watch and steer: history_, the verbose table, early
+"""Training you can watch and steer: history_, the verbose lines, early
 stopping on any score, and scikit-learn's callbacks."""
 
 import re
@@ -53,39 +53,69 @@ def test_warm_start_continues_the_history():
     assert [row["epoch"] for row in model.history_] == [1, 2, 3, 4, 5, 6]
 
 
-def test_verbose_prints_a_table_with_one_line_per_epoch(capsys):
-    SquiggleClassifier(
+# One verbose line per epoch: scikit-learn's "Iteration N, loss = %.8f", then
+# the values there are, each labelled.
+VERBOSE_LINE = re.compile(
+    r"Iteration (?P<iteration>\d+), loss = (?P<loss>\d+\.\d{8})"
+    r"( \| Validation score: (?P<val_score>\d\.\d{6})"
+    r" \| validation loss = (?P<val_loss>\d+\.\d{8}))?"
+    r"( \| (?P<rate_name>learning rate|adam's bias-corrected rate)"
+    r" = (?P<rate>\d\.\d{4}e[-+]\d\d))?"
+    r" \| (?P<seconds>\d+\.\d\d) s"
+)
+
+
+def _verbose_lines(capsys):
+    lines = capsys.readouterr().out.strip().splitlines()
+    matches = [VERBOSE_LINE.fullmatch(line) for line in lines]
+    return [m for m in matches if m is not None], lines
+
+
+def test_verbose_prints_one_labelled_line_per_epoch(capsys):
+    model = SquiggleClassifier(
         hidden_layer_sizes=(4,),
         max_iter=7,
         early_stopping=True,
         verbose=True,
         random_state=0,
     ).fit(X_IRIS, Y_IRIS)
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[0].split() == [
-        "epoch",
-        "loss",
-        "val_loss",
-        "val_score",
-        "learning_rate",
-        "seconds",
-    ]
-    rows = [line.split() for line in lines[1:] if line.split()[0].isdigit()]
-    assert [int(row[0]) for row in rows] == list(range(1, 8))
-    assert all(len(row) == 6 for row in rows)
+    rows, lines = _verbose_lines(capsys)
+    assert len(rows) == len(lines) == 7
+    assert [int(row["iteration"]) for row in rows] == list(range(1, 8))
+    history = model.history_
+    for row, record in zip(rows, history):
+        assert row["loss"] == f"{record['loss']:.8f}"
+        assert row["val_score"] == f"{record['val_score']:f}"
+        assert row["val_loss"] == f"{record['val_loss']:.8f}"
+        # Adam's step size is labelled as its bias-corrected rate, not the
+        # learning_rate_init setting (0.001), which it starts far below.
+        assert row["rate_name"] == "adam's bias-corrected rate"
+        assert row["rate"] == f"{record['learning_rate']:.4e}"
+    assert float(rows[0]["rate"]) < 0.5 * model.learning_rate_init
+
+
+def test_verbose_prints_only_the_values_there_are(capsys):
+    SquiggleClassifier(
+        hidden_layer_sizes=(4,), solver="sgd", max_iter=3, random_state=0, verbose=1
+    ).fit(X_IRIS, Y_IRIS)
+    rows, lines = _verbose_lines(capsys)
+    assert len(rows) == 3
+    assert all(row["val_score"] is None for row in rows)
+    assert all(row["rate_name"] == "learning rate" for row in rows)
+    assert all("Validation" not in line for line in lines)
 
 
 def test_verbose_reports_lbfgs_iterations(capsys):
     model = SquiggleClassifier(
         hidden_layer_sizes=(4,), solver="lbfgs", max_iter=9, verbose=True
     ).fit(X_IRIS, Y_IRIS)
-    rows = [
-        line.split()
-        for line in capsys.readouterr().out.splitlines()
-        if line.split() and line.split()[0].isdigit()
-    ]
+    rows, _ = _verbose_lines(capsys)
     assert len(rows) == model.n_iter_ == 9
-    np.testing.assert_allclose([float(r[1]) for r in rows], model.loss_curve_, 1e-5)
+    assert [int(row["iteration"]) for row in rows] == list(range(1, 10))
+    assert all(row["rate"] is None and row["val_score"] is None for row in rows)
+    np.testing.assert_allclose(
+        [float(row["loss"]) for row in rows], model.loss_curve_, 1e-5
+    )
 
 
 def _early_stopped(scoring, **params):
@@ -249,8 +279,22 @@ def test_verbose_prints_scikit_learns_lines(capsys, params):
         printed = _printed_lines(capsys, model, X_BINARY, Y_BINARY)
     assert all(line.startswith(SKLEARN_VERBOSE_PREFIXES) for line in expected)
     assert "Stopping." in expected[-1]
-    assert [ln for ln in printed if ln.startswith(SKLEARN_VERBOSE_PREFIXES)] == expected
-    iterations = [ln for ln in printed if ln.startswith("Iteration ")]
+    # Each of our epoch lines starts with scikit-learn's "Iteration" line and
+    # holds its "Validation score" line (one line per epoch, not two); the
+    # stopping messages are scikit-learn's, whole.
+    ours = [ln for ln in printed if ln.startswith(SKLEARN_VERBOSE_PREFIXES)]
+    position = 0
+    for line in expected:
+        if line.startswith("Validation score: "):
+            assert f"| {line} |" in ours[position - 1]
+            continue
+        if line.startswith("Iteration "):
+            assert ours[position].startswith(line + " | ")
+        else:
+            assert ours[position] == line
+        position += 1
+    assert position == len(ours)
+    iterations = [ln.split(" | ")[0] for ln in ours if ln.startswith("Iteration ")]
     assert iterations == [
         f"Iteration {k}, loss = {loss:.8f}"
         for k, loss in enumerate(model.loss_curve_, start=1)
@@ -267,5 +311,6 @@ def test_verbose_partial_fit_prints_one_iteration_line_per_call(capsys):
         iterations = [line for line in lines if line.startswith("Iteration ")]
         assert len(iterations) == 1
         assert re.fullmatch(
-            rf"Iteration \d+, loss = {model.loss_curve_[-1]:.8f}", iterations[0]
+            rf"Iteration \d+, loss = {model.loss_curve_[-1]:.8f} \| .*",
+            iterations[0],
         )

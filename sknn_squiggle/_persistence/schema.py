@@ -459,8 +459,11 @@ def _check_binarizer(lb, n_classes, a):
     if type(lb["sparse_output"]) is not bool or type(lb["sparse_input_"]) is not bool:
         raise Refused("sparse_output and sparse_input_ must be true or false.")
     y_type, n_outputs = lb["y_type_"], a["n_outputs_"]
-    expected = (1, 2) if y_type == "binary" else (n_classes, n_classes)
-    if (n_outputs, n_classes) != expected:
+    if y_type == "binary":
+        fits = n_outputs == 1 and n_classes in (1, 2)
+    else:
+        fits = n_outputs == n_classes
+    if not fits:
         raise Refused(
             f"a {y_type} classifier with {n_classes} classes cannot have "
             f"{n_outputs} outputs."

@@ -7,16 +7,14 @@ pinned by equal lower and upper bounds.
 """
 
 import math
-import warnings
 
 import numpy as np
 import scipy.optimize
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.optimize import _check_optimize_result
 
 from .._nn.network import Network
 from .._nn.objective import Objective
-from .stopping import warn_interrupted
+from .stopping import raise_nothing_finite, warn_interrupted
 
 
 class _BestPoint:
@@ -86,7 +84,8 @@ def fit_lbfgs(problem, settings, state, monitor):
         if monitor.watching:
             # Callbacks look at the model as this iteration left it.
             params[:] = intermediate_result.x
-        if monitor.record(float(intermediate_result.fun), None):
+        iteration = len(state.loss_curve) - n_curve + 1
+        if monitor.record(iteration, float(intermediate_result.fun), None):
             # scipy stops L-BFGS-B when the callback raises StopIteration.
             raise StopIteration
         monitor.begin_epoch()
@@ -134,16 +133,8 @@ def _take_result(result, best, params, state, n_curve, max_iter):
     """Leave scipy's result in ``params`` (or the best point evaluated, if
     the result is not finite) and in the state."""
     if not math.isfinite(best.loss):
-        params[:] = best.x
-        state.n_iter = 0
-        state.loss = state.best_loss = np.inf
-        warnings.warn(
-            "lbfgs could not evaluate a finite loss: the data overflow the "
-            "network. Standardise X (and y for regression), e.g. with "
-            "StandardScaler.",
-            ConvergenceWarning,
-        )
-        return
+        # Every point scipy tried overflowed: nothing to fall back to.
+        raise_nothing_finite()
     state.n_iter = _check_optimize_result("lbfgs", result, max_iter)
     if math.isfinite(result.fun) and np.isfinite(result.x).all():
         params[:] = result.x

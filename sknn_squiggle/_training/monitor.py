@@ -7,7 +7,6 @@ hands over to the callbacks, which may ask training to stop.
 """
 
 import time
-from numbers import Integral
 
 try:  # scikit-learn >= 1.9
     from sklearn.callback import CallbackSupportMixin as CallbackSupport  # noqa: F401
@@ -25,29 +24,26 @@ except ImportError:  # pragma: no cover - older scikit-learn
     CALLBACKS_AVAILABLE = False
 
 
-HISTORY_COLUMNS = (
-    "epoch",
-    "loss",
-    "val_loss",
-    "val_score",
-    "learning_rate",
-    "seconds",
-)
+def verbose_line(iteration, row, solver):
+    """One epoch (or lbfgs iteration) of ``history_`` as the verbose line;
+    ``iteration`` counts as ``n_iter_`` does.
 
-
-def table_row(cells):
-    """One line of the verbose table: numbers in fixed-width columns."""
-    out = []
-    for cell in cells:
-        if isinstance(cell, str):
-            out.append(f"{cell:>13}")
-        elif isinstance(cell, Integral):
-            out.append(f"{cell:>13d}")
-        elif cell is None:
-            out.append(f"{'':>13}")
-        else:
-            out.append(f"{cell:>13.6g}")
-    return " ".join(out)
+    It starts as scikit-learn's does, ``Iteration N, loss = %.8f``, so that
+    logs read and grep the same, and goes on with what there is, labelled:
+    under early stopping scikit-learn's ``Validation score: %f`` and the
+    validation loss; the step size (for adam the bias-corrected rate
+    ``eta_t = eta_0 sqrt(1 - beta_2^t) / (1 - beta_1^t)``, not the
+    ``learning_rate_init`` setting); the seconds since the fit started.
+    """
+    parts = [f"Iteration {iteration}, loss = {row['loss']:.8f}"]
+    if "val_score" in row:
+        parts.append(f"Validation score: {row['val_score']:f}")
+        parts.append(f"validation loss = {row['val_loss']:.8f}")
+    if row["learning_rate"] is not None:
+        what = "adam's bias-corrected rate" if solver == "adam" else "learning rate"
+        parts.append(f"{what} = {row['learning_rate']:.4e}")
+    parts.append(f"{row['seconds']:.2f} s")
+    return " | ".join(parts)
 
 
 class CallbackBridge:
@@ -123,12 +119,14 @@ class Monitor:
     ----------
     verbose : bool
     callbacks : CallbackBridge
+    solver : str
+        The solver's name (what the verbose lines call the step size).
     """
 
-    def __init__(self, verbose, callbacks):
+    def __init__(self, verbose, callbacks, solver):
         self.verbose = verbose
         self.callbacks = callbacks
-        self.printed_header = False
+        self.solver = solver
         self.start = time.perf_counter()
 
     def start_run(self, state):
@@ -153,9 +151,13 @@ class Monitor:
         """Whether a callback asked training to stop."""
         return self.callbacks.stopped
 
-    def record(self, loss, learning_rate, val_loss=None, val_score=None):
+    def record(self, iteration, loss, learning_rate, val_loss=None, val_score=None):
         """Log one epoch (or lbfgs iteration): loss curve, history, verbose
-        table and callbacks. Returns True if a callback asks to stop."""
+        line and callbacks. Returns True if a callback asks to stop.
+
+        ``iteration`` counts as ``n_iter_`` does (the verbose line names it);
+        the history row's ``"epoch"`` counts every row the history holds.
+        """
         self.state.loss_curve.append(loss)
         row = {
             "epoch": len(self.state.history) + 1,
@@ -168,10 +170,7 @@ class Monitor:
             row["val_score"] = val_score
         self.state.history.append(row)
         if self.verbose:
-            if not self.printed_header:
-                self.printed_header = True
-                print(table_row(HISTORY_COLUMNS))
-            print(table_row([row.get(name, "") for name in HISTORY_COLUMNS]))
+            print(verbose_line(iteration, row, self.solver))
         return self.callbacks.end_epoch()
 
     def note(self, message):

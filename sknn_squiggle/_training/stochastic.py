@@ -19,6 +19,7 @@ from .optimizers import OPTIMIZERS, new_optimizer
 from .stopping import (
     Diverged,
     Stopping,
+    raise_nothing_finite,
     warn_diverged,
     warn_interrupted,
     warn_max_iter,
@@ -85,8 +86,10 @@ def fit_stochastic(problem, settings, state, monitor, score):
         if state.best_loss is not None and math.isfinite(state.best_loss):
             state.loss = state.best_loss
         warn_interrupted(state.n_iter)
-    except Diverged:
+    except Diverged as diverged:
         monitor.abandon_epoch()
+        if diverged.at_start:
+            raise_nothing_finite()
         stopping.restore_best()
         # Momentum or Adam moments may hold non-finite values: start afresh.
         state.optimizer = None
@@ -134,10 +137,10 @@ def _run_epochs(
     """Epochs until the patience, the callbacks or ``max_iter`` stop them;
     returns the last batch's rows."""
     n_samples = batches.n_samples
-    for _ in range(settings.max_iter):
+    for epoch in range(settings.max_iter):
         monitor.begin_epoch()
         loss_sum, last_batch = _train_epoch(
-            net, batches, optimizer, objective, stopping
+            net, batches, optimizer, objective, stopping, first=epoch == 0
         )
         state.n_iter += 1
         state.loss = loss_sum / n_samples
@@ -145,7 +148,9 @@ def _run_epochs(
         val_loss, val_score = (
             (None, None) if validation is None else validation.evaluate(net)
         )
-        stop = monitor.record(state.loss, optimizer.learning_rate, val_loss, val_score)
+        stop = monitor.record(
+            state.n_iter, state.loss, optimizer.learning_rate, val_loss, val_score
+        )
         stopping.epoch_ends(state.loss, val_score)
         if stop:
             break
@@ -164,9 +169,13 @@ def _run_epochs(
     return last_batch
 
 
-def _train_epoch(net, batches, optimizer, objective, stopping):
+def _train_epoch(net, batches, optimizer, objective, stopping, first):
     """One pass over the batches: evaluate, check, step. Returns the sum of
-    the batch losses weighted by batch size, and the last batch's rows."""
+    the batch losses weighted by batch size, and the last batch's rows.
+
+    Raises Diverged at a non-finite loss or parameter (``at_start`` when it
+    is the first batch of the ``first`` epoch: nothing finite was seen).
+    """
     loss_grad, update, grad, params = (
         net.loss_grad,
         optimizer.update_params,
@@ -175,13 +184,13 @@ def _train_epoch(net, batches, optimizer, objective, stopping):
     )
     l2 = objective.l2
     loss_sum = 0.0
-    for X_batch, y_batch, sw_batch in batches.epoch():
+    for index, (X_batch, y_batch, sw_batch) in enumerate(batches.epoch()):
         size = X_batch.shape[0]
         batch_loss = loss_grad(
             X_batch, y_batch, sw_batch, objective.batch_normaliser(size), l2
         )
         if not math.isfinite(batch_loss):
-            raise Diverged
+            raise Diverged(at_start=first and index == 0)
         if stopping.pending:
             stopping.confirm_pending()
         loss_sum += batch_loss * size

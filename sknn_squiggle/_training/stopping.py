@@ -21,7 +21,26 @@ from sklearn.exceptions import ConvergenceWarning
 
 
 class Diverged(Exception):
-    """The loss or the parameters became non-finite during training."""
+    """The loss or the parameters became non-finite during training.
+
+    Parameters
+    ----------
+    at_start : bool, default=False
+        Whether not even the first evaluation was finite: there is then no
+        finite point to fall back to.
+    """
+
+    def __init__(self, at_start=False):
+        super().__init__()
+        self.at_start = at_start
+
+
+def raise_nothing_finite():
+    """The error of a fit whose every evaluation overflowed (scikit-learn's)."""
+    raise ValueError(
+        "Solver produced non-finite parameter weights. The input data may contain "
+        "large values and need to be preprocessed."
+    )
 
 
 class Stopping:
