@@ -21,14 +21,22 @@ from sklearn.neural_network._stochastic_optimizers import (
 from sknn_squiggle import SquiggleRegressor
 from sknn_squiggle._training.optimizers import AdamOptimizer as _Adam
 from sknn_squiggle._training.optimizers import SGDOptimizer as _SGD
-from sknn_squiggle._training.schedules import ConstantSchedule, new_schedule
+from sknn_squiggle._training.schedules import (
+    SCHEDULES,
+    ConstantSchedule,
+    InvScalingSchedule,
+)
 
 
 def SGDOptimizer(
     params, lr=0.1, schedule="constant", momentum=0.9, nesterov=True, power_t=0.5
 ):
     """sgd over ``params`` with the named schedule starting at ``lr``."""
-    return _SGD(params, new_schedule(schedule, lr, power_t), momentum, nesterov)
+    if schedule == "invscaling":
+        rule = InvScalingSchedule(lr, power_t)
+    else:
+        rule = SCHEDULES[schedule](lr)
+    return _SGD(params, rule, momentum, nesterov)
 
 
 def AdamOptimizer(params, lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8):

@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from .schedules import SCHEDULES, ConstantSchedule, new_schedule
+from .schedules import SCHEDULES, ConstantSchedule
 
 
 class _Optimizer:
@@ -32,6 +32,12 @@ class _Optimizer:
         """The optimizer's plain-data state, its schedule's included."""
         own = {key: getattr(self, key) for key in self.STATE}
         return {"kind": self.kind, **self.schedule.state(), **own}
+
+    @classmethod
+    def from_settings(cls, params, settings):
+        """A fresh optimizer over ``params`` for the estimator's settings (a
+        :class:`~sknn_squiggle._training.state.Settings`)."""
+        raise NotImplementedError
 
     def matches(self, params):
         """Whether the optimizer's state is one entry per entry of ``params``
@@ -78,6 +84,13 @@ class SGDOptimizer(_Optimizer):
         self.velocity = np.zeros_like(params)
         self._step = np.empty_like(params)
         self._look_ahead = np.empty_like(params)
+
+    @classmethod
+    def from_settings(cls, params, settings):
+        """sgd with the ``learning_rate`` schedule, ``momentum`` and
+        ``nesterovs_momentum``."""
+        schedule = SCHEDULES[settings.learning_rate].from_settings(settings)
+        return cls(params, schedule, settings.momentum, settings.nesterovs_momentum)
 
     @property
     def learning_rate(self):
@@ -150,6 +163,13 @@ class AdamOptimizer(_Optimizer):
         self.v = np.zeros_like(params)  # second moment / (1 - beta_2)
         self._step = np.empty_like(params)
 
+    @classmethod
+    def from_settings(cls, params, settings):
+        """adam with ``beta_1``, ``beta_2``, ``epsilon`` and a constant base
+        rate (scikit-learn's ``learning_rate`` schedules are for sgd)."""
+        schedule = ConstantSchedule.from_settings(settings)
+        return cls(params, schedule, settings.beta_1, settings.beta_2, settings.epsilon)
+
     @property
     def learning_rate(self):
         """``eta_t``, the bias-corrected step size of the last step (the
@@ -189,30 +209,6 @@ class AdamOptimizer(_Optimizer):
         np.divide(m, step, out=step)
         step *= eta_t * (1 - b1) / root
         params -= step
-
-
-def new_optimizer(solver, params, *, learning_rate_init, **settings):
-    """A fresh optimizer for ``solver`` ("sgd" or "adam") over ``params``.
-
-    sgd takes ``learning_rate`` (a key of
-    :data:`~sknn_squiggle._training.schedules.SCHEDULES`), ``power_t``,
-    ``momentum`` and ``nesterovs_momentum``; adam ``beta_1``, ``beta_2`` and
-    ``epsilon`` and a constant rate, as in scikit-learn.
-    """
-    if solver == "sgd":
-        schedule = new_schedule(
-            settings["learning_rate"], learning_rate_init, settings["power_t"]
-        )
-        return SGDOptimizer(
-            params, schedule, settings["momentum"], settings["nesterovs_momentum"]
-        )
-    return AdamOptimizer(
-        params,
-        ConstantSchedule(learning_rate_init),
-        settings["beta_1"],
-        settings["beta_2"],
-        settings["epsilon"],
-    )
 
 
 #: Every optimizer by the solver name.

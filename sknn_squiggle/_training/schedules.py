@@ -1,8 +1,9 @@
 """Learning-rate schedules: plain objects the optimizers read their step size
 from.
 
-Each schedule holds the current rate ``learning_rate`` and changes it at two
-moments of training:
+Each schedule is built from the estimator's settings (``from_settings``),
+holds the current rate ``learning_rate`` and changes it at two moments of
+training:
 
 - ``epoch_ends(time_step)``, after every epoch (``time_step`` counts the
   training samples seen so far);
@@ -32,6 +33,12 @@ class ConstantSchedule:
     def __init__(self, learning_rate_init):
         self.learning_rate_init = learning_rate_init
         self.learning_rate = float(learning_rate_init)
+
+    @classmethod
+    def from_settings(cls, settings):
+        """The schedule for the estimator's settings (a
+        :class:`~sknn_squiggle._training.state.Settings`)."""
+        return cls(settings.learning_rate_init)
 
     def epoch_ends(self, time_step):
         """Nothing changes between epochs."""
@@ -72,6 +79,11 @@ class InvScalingSchedule(ConstantSchedule):
         super().__init__(learning_rate_init)
         self.power_t = power_t
 
+    @classmethod
+    def from_settings(cls, settings):
+        """The schedule with the estimator's ``power_t``."""
+        return cls(settings.learning_rate_init, settings.power_t)
+
     def epoch_ends(self, time_step):
         """``eta = eta_0 / (t + 1) ** power_t``."""
         self.learning_rate = (
@@ -104,11 +116,3 @@ class AdaptiveSchedule(ConstantSchedule):
 SCHEDULES = {
     cls.name: cls for cls in (ConstantSchedule, InvScalingSchedule, AdaptiveSchedule)
 }
-
-
-def new_schedule(name, learning_rate_init, power_t):
-    """The schedule ``name`` starting at ``learning_rate_init`` (``power_t``
-    is the exponent of "invscaling", unused by the others)."""
-    if name == "invscaling":
-        return InvScalingSchedule(learning_rate_init, power_t)
-    return SCHEDULES[name](learning_rate_init)

@@ -15,7 +15,7 @@ from .._nn.losses import LOSSES
 from .._nn.network import Network
 from .._nn.objective import Objective
 from .batches import Batches, batch_rows
-from .optimizers import OPTIMIZERS, new_optimizer
+from .optimizers import OPTIMIZERS
 from .stopping import (
     Diverged,
     Stopping,
@@ -105,18 +105,7 @@ def _optimizer_for(optimizer, params, settings):
     one when there is none for this solver and parameter vector."""
     if isinstance(optimizer, OPTIMIZERS[settings.solver]) and optimizer.matches(params):
         return optimizer
-    return new_optimizer(
-        settings.solver,
-        params,
-        learning_rate_init=settings.learning_rate_init,
-        learning_rate=settings.learning_rate,
-        power_t=settings.power_t,
-        momentum=settings.momentum,
-        nesterovs_momentum=settings.nesterovs_momentum,
-        beta_1=settings.beta_1,
-        beta_2=settings.beta_2,
-        epsilon=settings.epsilon,
-    )
+    return OPTIMIZERS[settings.solver].from_settings(params, settings)
 
 
 def _training_rows(problem, settings, score):
