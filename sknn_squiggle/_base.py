@@ -219,20 +219,21 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
         them now.
 
         After fit every array of both lists is a view of ``_params``; a user
-        who assigns a new array to an entry (``coefs_[0] = W``) splits it
-        from the vector, and the lists are then packed anew. Checking the
-        views costs well under a microsecond a layer; packing copies every
-        parameter.
+        who assigns a new array to an entry (``coefs_[0] = W``), or a pickle
+        round trip, splits it from the vector, and a copy of the vector takes
+        the lists' values. Checking the views costs well under a microsecond
+        a layer; the copy copies every parameter.
         """
         params = self._params
         arrays = [*self.coefs_, *self.intercepts_]
         if all(a.base is params for a in arrays):
             return params
         layout = self._layout()
-        return layout.pack(
-            {"coefs": self.coefs_, "intercepts": self.intercepts_},
-            np.result_type(*arrays),
-        )
+        current = params.astype(np.result_type(params, *arrays))
+        for name, values in (("coefs", self.coefs_), ("intercepts", self.intercepts_)):
+            for (flat, _), array in zip(layout.locations(name), values, strict=True):
+                current[flat] = np.asarray(array).ravel()
+        return current
 
     def _bind_params(self, params, layout=None):
         """Make ``coefs_``/``intercepts_`` views of the flat vector ``params``."""
@@ -547,6 +548,9 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
             )
             state = {**state, "_optimizer": restored}
         super().__setstate__(state)
+        if "coefs_" in state and "_params" in state:
+            # Pickling copies the views: make them views of one vector again.
+            self._bind_params(self._current_params())
 
     def _check_solver(self):
         if self.solver not in _STOCHASTIC_SOLVERS:

@@ -143,6 +143,11 @@ class BaseTabularSquiggle(BaseSquiggle):
         return self.encoder_.transform(X)
 
     def _validate_fit_data(self, X, y, sample_weight, incremental, reset):
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y "
+                "is None."
+            )
         X_enc = self._encode_X(X, reset)
         y = self._checked_targets(y, X_enc.shape[0])
         Y = self._encode_targets(y, X_enc.dtype)
@@ -305,10 +310,16 @@ class BaseTabularSquiggle(BaseSquiggle):
     # Prediction
 
     def _predict_output(self, X):
-        """The network's output for a raw table, in chunks of rows."""
+        """The network's output for a raw table, in chunks of rows.
+
+        Prediction runs in float64 whatever the training precision: a row's
+        output then does not depend on the other rows of its chunk (float32
+        products of a row differ in their last bits with the number of rows
+        BLAS blocks them with).
+        """
         check_is_fitted(self)
-        X_enc = self.encoder_.transform(X)
-        params = self._current_params().astype(X_enc.dtype, copy=False)
+        X_enc = self.encoder_.transform(X).astype(np.float64)
+        params = self._current_params().astype(np.float64)
         rows = max(1, min(_PREDICT_CHUNK_ROWS, X_enc.shape[0]))
         return Network(self._layers(), params, rows).predict(X_enc)
 
@@ -550,8 +561,7 @@ best_validation_score_
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             The predictions, within the training targets' range.
         """
-        output = self._predict_output(X).astype(np.float64)
-        y = output * self.target_scale_ + self.target_mean_
+        y = self._predict_output(X) * self.target_scale_ + self.target_mean_
         np.clip(y, self.target_min_, self.target_max_, out=y)
         return y.ravel() if y.shape[1] == 1 else y
 
@@ -725,7 +735,7 @@ best_validation_score_
         proba : ndarray of shape (n_samples, n_classes)
             In the order of ``classes_``.
         """
-        return self._predict_output(X).astype(np.float64)
+        return self._predict_output(X)
 
     def predict_log_proba(self, X):
         """Log of :meth:`predict_proba`.
@@ -756,7 +766,8 @@ best_validation_score_
         y : ndarray of shape (n_samples,)
             The most probable class.
         """
-        return self.classes_[self._predict_output(X).argmax(axis=1)]
+        output = self._predict_output(X)
+        return self.classes_[output.argmax(axis=1)]
 
 
 def _is_frame(y):
