@@ -240,12 +240,12 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
         for name, value in self._parameter_attributes(params, layout).items():
             setattr(self, name, value)
 
-    def _initial_params(self, layers, layout, X, rng):
+    def _initial_params(self, problem, layout):
         """Initial flat parameters in X's dtype: each layer's own draws
         (Glorot uniform, in scikit-learn's order), replaced by ``coefs_init``
         and ``intercepts_init`` where given."""
-        dtype = X.dtype
-        draws = [layer.initial_params(rng) for layer in layers]
+        dtype = problem.X.dtype
+        draws = [layer.initial_params(problem.rng) for layer in problem.layers]
         values = {name: [d[name] for d in draws] for name in draws[0]}
         for name in ("coefs", "intercepts"):
             given = getattr(self, f"{name}_init")
@@ -334,9 +334,7 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
         layout = ParameterLayout.of(problem.layers)
         best = None
         for _ in range(self._n_starts()):
-            params = self._initial_params(
-                problem.layers, layout, problem.X, problem.rng
-            )
+            params = self._initial_params(problem, layout)
             state = TrainingState.fresh(self._with_validation())
             state, interrupted = self._train(
                 problem, params, state, monitor, incremental
