@@ -73,6 +73,7 @@ from ._classifier import SquiggleClassifier
 from ._nn.activations import LEAKY_RELU_SLOPE, SELU_ALPHA, SELU_SCALE
 from ._nn.layout import ParameterLayout
 from ._regressor import SquiggleRegressor
+from ._tabular._estimators import BaseTabularSquiggle
 
 #: The lowest target opset (of the main ONNX domain) the converters support:
 #: Erf, from which GELU is composed before the Gelu operator, appeared in 9.
@@ -84,6 +85,8 @@ FLOAT32_ONLY_OPERATORS = frozenset(
 )
 
 _ESTIMATORS = (SquiggleRegressor, SquiggleClassifier)
+#: Our estimators without an ONNX conversion.
+_NOT_EXPORTED = (BaseTabularSquiggle,)
 _FLOAT_INPUTS = (FloatTensorType, DoubleTensorType)
 _CAST_INPUTS = (Int64TensorType, BooleanTensorType)
 _Y_TYPES = ("binary", "multiclass", "multilabel-indicator")
@@ -724,7 +727,7 @@ def squiggles_in(model, seen=None):
     if id(model) in seen:
         return
     seen.add(id(model))
-    if isinstance(model, _ESTIMATORS):
+    if isinstance(model, _ESTIMATORS + _NOT_EXPORTED):
         yield model
         return
     if isinstance(model, (list, tuple)):
@@ -756,6 +759,16 @@ def to_onnx(model, X_sample=None, **options):
             "the data before running the graph."
         )
     for estimator in squiggles_in(model):
+        if isinstance(estimator, _NOT_EXPORTED):
+            raise TypeError(
+                f"{type(estimator).__name__} cannot be converted to ONNX: its "
+                "preprocessing of raw tables (category levels matched as "
+                "strings, robust scaling with missing-value fills, category and "
+                "periodic embeddings) has no ONNX conversion yet. Deploy it with "
+                "sknn_squiggle.save and load, or export a Pipeline of "
+                "scikit-learn transformers and SquiggleClassifier or "
+                "SquiggleRegressor, which converts."
+            )
         check_fitted(estimator)
     if isinstance(model, _ESTIMATORS) and hasattr(X_sample, "columns"):
         # A DataFrame would become one input per column; our estimators take

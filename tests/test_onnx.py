@@ -498,3 +498,15 @@ def test_no_warning_at_the_default_opset():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         to_onnx(model, X_NEW[:1].astype(np.float32))
+
+
+def test_tabular_estimators_are_refused_with_what_to_do():
+    from sknn_squiggle import TabularSquiggleRegressor
+
+    X = pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0] * 5, "kind": list("abab") * 5})
+    model = TabularSquiggleRegressor(hidden_layer_sizes=(4,), max_iter=2).fit(
+        X, np.arange(20.0)
+    )
+    for wrapped in (model, make_pipeline(StandardScaler(), model)):
+        with pytest.raises(TypeError, match="TabularSquiggleRegressor cannot.*save"):
+            to_onnx(wrapped, X[:1])

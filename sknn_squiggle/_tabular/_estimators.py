@@ -44,7 +44,7 @@ from .._nn.network import Network, initial_values, values_by_name
 from .._training.monitor import with_callbacks
 from .._training.schedules import REGULARISATION_SCHEDULES, SCHEDULES
 from .._training.state import Settings
-from .._training.validation import row_keys
+from .._training.validation import row_keys, tempered
 from ._encoder import TableEncoder
 
 #: The learning-rate factors of the parameter groups (RealMLP-TD's): the
@@ -313,6 +313,7 @@ class BaseTabularSquiggle(BaseSquiggle):
             fixed_epochs=True,
             warn_batch_size=False,
             content_split=True,
+            calibrate=getattr(self, "calibrate", False),
         )
 
     def _set_fitted(self, state):
@@ -320,6 +321,7 @@ class BaseTabularSquiggle(BaseSquiggle):
         # (and its files) three times larger.
         super()._set_fitted(state)
         self._optimizer = None
+        self.temperature_ = state.temperature or 1.0
 
     # ------------------------------------------------------------------
     # Prediction
@@ -605,6 +607,11 @@ class TabularSquiggleClassifier(ClassifierMixin, BaseTabularSquiggle):
         + """
     label_smoothing : float, default=0.1
         Train towards ``(1 - label_smoothing) onehot + label_smoothing / K``.
+    calibrate : bool, default=True
+        Fit a softmax temperature ``T`` on the validation rows at the end
+        (temperature scaling): ``predict_proba`` returns ``p^(1/T)``
+        renormalised, which undoes the under-confidence label smoothing
+        teaches; ``predict`` is unchanged. Needs ``validation_fraction``.
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, multiplied into ``sample_weight``.
 
@@ -637,6 +644,7 @@ best_validation_score_
     _parameter_constraints: dict = {
         **BaseTabularSquiggle._parameter_constraints,
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
+        "calibrate": ["boolean"],
         "class_weight": [dict, StrOptions({"balanced"}), None],
     }
 
@@ -674,6 +682,7 @@ best_validation_score_
         random_state=None,
         verbose=False,
         label_smoothing=0.1,
+        calibrate=True,
         class_weight=None,
     ):
         BaseTabularSquiggle.__init__(self, **_arguments(locals()))
@@ -755,7 +764,8 @@ best_validation_score_
         proba : ndarray of shape (n_samples, n_classes)
             In the order of ``classes_``.
         """
-        return self._predict_output(X)
+        proba = self._predict_output(X)
+        return proba if self.temperature_ == 1.0 else tempered(proba, self.temperature_)
 
     def predict_log_proba(self, X):
         """Log of :meth:`predict_proba`.

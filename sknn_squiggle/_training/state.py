@@ -50,7 +50,7 @@ class Problem(NamedTuple):
 
 class Settings(NamedTuple):
     """The estimator's parameters that the solvers read (see the estimators'
-    docstrings for their meaning), and seven that only the tabular estimators
+    docstrings for their meaning), and eight that only the tabular estimators
     set: ``weight_decay`` (decoupled, of the penalised parameters),
     ``adam_learning_rate`` (adam's schedule), ``regularisation_schedule``
     (the strength of weight decay and dropout over training),
@@ -58,8 +58,9 @@ class Settings(NamedTuple):
     is restored, "first" as scikit-learn), ``fixed_epochs`` (training
     runs its ``max_iter`` epochs by design: no ConvergenceWarning) and
     ``warn_batch_size`` (scikit-learn's warning when ``batch_size`` exceeds
-    the rows) and ``content_split`` (the validation rows are chosen by their
-    content, so that weights mean repeated rows).
+    the rows) ``content_split`` (the validation rows are chosen by their
+    content, so that weights mean repeated rows) and ``calibrate`` (a
+    softmax temperature is fitted on the validation rows at the end).
     """
 
     solver: str
@@ -88,6 +89,7 @@ class Settings(NamedTuple):
     fixed_epochs: bool = False
     warn_batch_size: bool = True
     content_split: bool = False
+    calibrate: bool = False
 
 
 @dataclass
@@ -108,6 +110,8 @@ class TrainingState:
     best_validation_score: float = None
     no_improvement_count: int = 0
     optimizer: object = None
+    #: The softmax temperature fitted on the validation rows (``calibrate``).
+    temperature: float = None
 
     @classmethod
     def fresh(cls, with_validation):

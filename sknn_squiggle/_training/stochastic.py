@@ -94,6 +94,8 @@ def fit_stochastic(problem, settings, state, monitor, score):
         if not np.isfinite(net.forward(last_batch)).all():
             raise Diverged
         stopping.training_ends()
+        if settings.calibrate and validation is not None:
+            state.temperature = validation.temperature(net)
     except KeyboardInterrupt:
         monitor.abandon_epoch()
         interrupted = True

@@ -3,6 +3,7 @@
 import warnings
 
 import numpy as np
+from scipy.optimize import minimize_scalar
 from sklearn.model_selection import train_test_split
 
 
@@ -66,9 +67,9 @@ def split_validation(X, y, sample_weight, fraction, rng, stratify, by_content=Fa
     """Hold out ``fraction`` of the rows for validation.
 
     Binary and multiclass targets are stratified when ``stratify`` (not
-    multilabel), so that the validation set keeps the class proportions (when
-    a class has a single row, or there are more classes than the validation
-    or training set has rows, the split is plain random).
+    multilabel), so that the validation set keeps the class proportions (as
+    scikit-learn, a class with a single row raises; the split by content
+    falls back to one across classes).
     scikit-learn stratifies binary targets only (its multiclass targets are
     one-hot, ``n_outputs_ > 1``); the random draws are the same.
 
@@ -82,9 +83,8 @@ def split_validation(X, y, sample_weight, fraction, rng, stratify, by_content=Fa
     validation : tuple
         ``(X, y, sample_weight)`` of the held-out rows, targets in X's dtype.
     """
-    if stratify and not _can_stratify(y, fraction):
-        stratify = False
     if by_content:
+        stratify = stratify and _can_stratify(y, fraction)
         # The caller trains on all rows when too few are held out.
         split = _content_split(X, y, sample_weight, fraction, rng, stratify)
         return _rows(X, y, sample_weight, *split)
@@ -140,6 +140,24 @@ class Validation:
         self.loss, self.score = loss, score
         self.total_weight = X.shape[0] if sample_weight is None else sample_weight.sum()
 
+    def temperature(self, net):
+        """The softmax temperature ``T`` that minimises the (weighted) log loss
+        of the network's probabilities on the validation rows against their
+        classes (the largest target of each row, so label smoothing does not
+        count), searched over ``log T`` in [-3, 3] (temperature scaling, Guo
+        et al., 2017)."""
+        proba = net.predict(self.X).astype(np.float64)
+        classes = self.y.argmax(axis=1)
+
+        def loss(log_t):
+            p = tempered(proba, np.exp(log_t))[np.arange(len(classes)), classes]
+            return -np.average(
+                np.log(np.maximum(p, 1e-300)), weights=self.sample_weight
+            )
+
+        best = minimize_scalar(loss, bounds=(-3.0, 3.0), method="bounded")
+        return float(np.exp(best.x))
+
     def evaluate(self, net):
         """``(val_loss, val_score)``: the mean validation loss (weighted by
         the sample weights, without penalty) and the score."""
@@ -147,6 +165,17 @@ class Validation:
         val_loss = self.loss(self.y, output, self.sample_weight) / self.total_weight
         val_score = self.score(output, self.X, self.y, self.sample_weight, val_loss)
         return float(val_loss), float(val_score)
+
+
+def tempered(proba, temperature):
+    """Probabilities at a softmax temperature ``T``: ``p_k^(1/T) / sum_j
+    p_j^(1/T)``, the softmax of the logits divided by ``T`` (``log p`` is the
+    logits up to a constant per row)."""
+    log_p = np.log(np.maximum(proba, np.finfo(proba.dtype).tiny)) / temperature
+    log_p -= log_p.max(axis=1, keepdims=True)
+    out = np.exp(log_p)
+    out /= out.sum(axis=1, keepdims=True)
+    return out
 
 
 def scorer_on_rows(estimator, scorer, decode_targets):
