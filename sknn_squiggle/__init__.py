@@ -1,18 +1,23 @@
 """sknn_squiggle: neural networks as squiggle-fitting machines, for scikit-learn.
 
 Two estimators, :class:`SquiggleRegressor` and :class:`SquiggleClassifier`,
-drop in for scikit-learn's ``MLPRegressor`` and ``MLPClassifier``.
+drop in for scikit-learn's ``MLPRegressor`` and ``MLPClassifier``; two more,
+:class:`TabularSquiggleRegressor` and :class:`TabularSquiggleClassifier`, take
+raw tables (pandas DataFrames with categories and missing values).
 """
 
 from ._classifier import SquiggleClassifier
 from ._persistence import load, save
 from ._regressor import SquiggleRegressor
+from ._tabular._estimators import TabularSquiggleClassifier, TabularSquiggleRegressor
 
 __version__ = "0.1.0"
 
 __all__ = [
     "SquiggleClassifier",
     "SquiggleRegressor",
+    "TabularSquiggleClassifier",
+    "TabularSquiggleRegressor",
     "__version__",
     "load",
     "register_onnx_converters",

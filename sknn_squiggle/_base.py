@@ -219,30 +219,32 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
         them now.
 
         After fit every array of both lists is a view of ``_params``; a user
-        who assigns a new array to an entry (``coefs_[0] = W``) splits it
-        from the vector, and the lists are then packed anew. Checking the
-        views costs well under a microsecond a layer; packing copies every
-        parameter.
+        who assigns a new array to an entry (``coefs_[0] = W``), or a pickle
+        round trip, splits it from the vector, and a copy of the vector takes
+        the lists' values. Checking the views costs well under a microsecond
+        a layer; the copy copies every parameter.
         """
         params = self._params
         arrays = [*self.coefs_, *self.intercepts_]
         if all(a.base is params for a in arrays):
             return params
         layout = self._layout()
-        return layout.pack(
-            {"coefs": self.coefs_, "intercepts": self.intercepts_},
-            np.result_type(*arrays),
-        )
+        current = params.astype(np.result_type(params, *arrays))
+        for name, values in (("coefs", self.coefs_), ("intercepts", self.intercepts_)):
+            for (flat, _), array in zip(layout.locations(name), values, strict=True):
+                current[flat] = np.asarray(array).ravel()
+        return current
 
     def _bind_params(self, params, layout=None):
         """Make ``coefs_``/``intercepts_`` views of the flat vector ``params``."""
         for name, value in self._parameter_attributes(params, layout).items():
             setattr(self, name, value)
 
-    def _initial_params(self, layers, layout, dtype, rng):
-        """Initial flat parameters: each layer's own draws (Glorot uniform, in
-        scikit-learn's order), replaced by ``coefs_init`` and
-        ``intercepts_init`` where given."""
+    def _initial_params(self, layers, layout, X, rng):
+        """Initial flat parameters in X's dtype: each layer's own draws
+        (Glorot uniform, in scikit-learn's order), replaced by ``coefs_init``
+        and ``intercepts_init`` where given."""
+        dtype = X.dtype
         draws = [layer.initial_params(rng) for layer in layers]
         values = {name: [d[name] for d in draws] for name in draws[0]}
         for name in ("coefs", "intercepts"):
@@ -260,12 +262,12 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
         """The stages of fit and partial_fit."""
         raw = (X, y, sample_weight)
         first_call = not hasattr(self, "coefs_") or (
-            not self.warm_start and not incremental
+            not self._continues() and not incremental
         )
         X, Y, sample_weight = self._validate_fit_data(
             X, y, sample_weight, incremental, reset=first_call
         )
-        if incremental and self.early_stopping:
+        if incremental and self._with_validation():
             raise ValueError("partial_fit does not support early_stopping=True.")
         layers = self._new_network_attributes(X.shape[1], Y.shape[1])
         monitor = Monitor(
@@ -278,9 +280,7 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
             layers=layers,
             params=None,
             loss=self._loss_name(),
-            trainable_mask=_settings.trainable_mask(
-                self.trainable, ParameterLayout.of(layers)
-            ),
+            trainable_mask=self._trainable_mask(ParameterLayout.of(layers)),
             rng=check_random_state(self.random_state),
             stratify=self._stratify_validation,
         )
@@ -302,26 +302,42 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
         self.n_layers_ = len(sizes) + 2
         return self._layers([n_features, *sizes, n_outputs])
 
+    def _continues(self):
+        """Whether fit continues from the fitted network (warm_start)."""
+        return self.warm_start
+
+    def _with_validation(self):
+        """Whether training holds out a validation set (early stopping)."""
+        return self.early_stopping and self.solver != "lbfgs"
+
+    def _trainable_mask(self, layout):
+        """The flat mask of the entries that train (None: all), from
+        ``trainable``."""
+        return _settings.trainable_mask(self.trainable, layout)
+
+    def _n_starts(self):
+        """How many random starts to train from: ``n_init``, one when
+        ``coefs_init`` and ``intercepts_init`` fix the start."""
+        if self.coefs_init is None or self.intercepts_init is None:
+            return self.n_init
+        if self.n_init > 1:
+            warnings.warn(
+                "coefs_init and intercepts_init fix the starting point: "
+                f"n_init={self.n_init} is ignored and one fit is run.",
+                RuntimeWarning,
+            )
+        return 1
+
     def _train_new_network(self, problem, monitor, incremental):
-        """Train from ``n_init`` random starts (one with given starting
-        weights); return the parameters and state of the lowest loss."""
-        n_init = self.n_init
-        if self.coefs_init is not None and self.intercepts_init is not None:
-            if n_init > 1:
-                warnings.warn(
-                    "coefs_init and intercepts_init fix the starting point: "
-                    f"n_init={n_init} is ignored and one fit is run.",
-                    RuntimeWarning,
-                )
-            n_init = 1
+        """Train from ``_n_starts()`` starts; return the parameters and state
+        of the lowest loss."""
         layout = ParameterLayout.of(problem.layers)
         best = None
-        for _ in range(n_init):
+        for _ in range(self._n_starts()):
             params = self._initial_params(
-                problem.layers, layout, problem.X.dtype, problem.rng
+                problem.layers, layout, problem.X, problem.rng
             )
-            with_validation = self.early_stopping and self.solver != "lbfgs"
-            state = TrainingState.fresh(with_validation)
+            state = TrainingState.fresh(self._with_validation())
             state, interrupted = self._train(
                 problem, params, state, monitor, incremental
             )
@@ -532,6 +548,9 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
             )
             state = {**state, "_optimizer": restored}
         super().__setstate__(state)
+        if "coefs_" in state and "_params" in state:
+            # Pickling copies the views: make them views of one vector again.
+            self._bind_params(self._current_params())
 
     def _check_solver(self):
         if self.solver not in _STOCHASTIC_SOLVERS:

@@ -22,6 +22,8 @@ PARAMETERS = """
         - "elu": f(x) = x if x > 0 else exp(x) - 1
         - "gelu": f(x) = x Phi(x), Phi the standard normal CDF
         - "silu": f(x) = x / (1 + exp(-x))
+        - "selu": f(x) = 1.0507 x if x > 0 else 1.7581 (exp(x) - 1)
+        - "mish": f(x) = x tanh(log(1 + exp(x)))
 
     solver : {"lbfgs", "sgd", "adam"}, default="adam"
         "lbfgs": scipy's L-BFGS-B on the whole data set, often best for small
@@ -44,10 +46,14 @@ PARAMETERS = """
         Minibatch size of the stochastic solvers; "auto" is
         ``min(200, n_samples)``. Ignored by lbfgs.
 
-    learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
+    learning_rate : {"constant", "invscaling", "adaptive", "coslog4"}, \
+            default="constant"
         Schedule of the sgd step size: constant; ``learning_rate_init / (t +
-        1) ** power_t`` with t the samples seen; or divided by 5 whenever
-        ``n_iter_no_change`` epochs fail to improve by ``tol``.
+        1) ** power_t`` with t the samples seen; divided by 5 whenever
+        ``n_iter_no_change`` epochs fail to improve by ``tol``; or, step by
+        step, ``learning_rate_init (1 - cos(2 pi log2(1 + 15 t))) / 2`` with
+        t the fraction of the ``max_iter`` epochs done (four cosine cycles on
+        a log time axis, from and to 0).
 
     learning_rate_init : float, default=0.001
         Initial step size of sgd and adam.
@@ -71,7 +77,8 @@ PARAMETERS = """
         gradient tolerance.
 
     verbose : bool, default=False
-        Print the loss at every epoch or lbfgs iteration.
+        Print one line per epoch or lbfgs iteration, starting with
+        scikit-learn's ``Iteration N, loss = ...``.
 
     warm_start : bool, default=False
         Continue from the fitted weights and optimizer state (momentum, Adam

@@ -70,7 +70,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from ._classifier import SquiggleClassifier
-from ._nn.activations import LEAKY_RELU_SLOPE
+from ._nn.activations import LEAKY_RELU_SLOPE, SELU_ALPHA, SELU_SCALE
 from ._nn.layout import ParameterLayout
 from ._regressor import SquiggleRegressor
 
@@ -79,7 +79,9 @@ from ._regressor import SquiggleRegressor
 MIN_OPSET = 9
 #: Operators whose onnxruntime CPU kernels take float32 only (onnxruntime
 #: 1.32): float64 graphs do without them.
-FLOAT32_ONLY_OPERATORS = frozenset({"Erf", "Gelu", "Softplus", "Elu", "LeakyRelu"})
+FLOAT32_ONLY_OPERATORS = frozenset(
+    {"Erf", "Gelu", "Softplus", "Elu", "LeakyRelu", "Selu"}
+)
 
 _ESTIMATORS = (SquiggleRegressor, SquiggleClassifier)
 _FLOAT_INPUTS = (FloatTensorType, DoubleTensorType)
@@ -260,6 +262,44 @@ def _leaky_relu(graph, x):
     return graph.node("Max", [x, scaled])
 
 
+def _selu(graph, x):
+    """f(x) = lambda x if x > 0 else lambda alpha (exp(x) - 1)
+    = lambda max(x, 0) + lambda alpha (exp(min(x, 0)) - 1).
+
+    The Selu operator (with the library's constants), or the second form.
+    """
+    if graph.has("Selu"):
+        return graph.node("Selu", [x], alpha=SELU_ALPHA, gamma=SELU_SCALE)
+    exp_min = graph.node("Exp", [graph.node("Min", [x, graph.constant(0.0)])])
+    negative = graph.node(
+        "Mul",
+        [
+            graph.node("Sub", [exp_min, graph.constant(1.0)]),
+            graph.constant(SELU_SCALE * SELU_ALPHA),
+        ],
+    )
+    positive = graph.node("Mul", [graph.node("Relu", [x]), graph.constant(SELU_SCALE)])
+    return graph.node("Add", [positive, negative])
+
+
+def _mish(graph, x):
+    """f(x) = x tanh(softplus(x)) = x (1 - 2 / (n + 2)), n = u (u + 2),
+    u = exp(min(x, 20)): the library's own form (no Softplus, which
+    onnxruntime runs in float32 only), exact to a few ulps."""
+    u = graph.node("Exp", [graph.node("Min", [x, graph.constant(20.0)])])
+    n_plus_2 = graph.node(
+        "Add",
+        [
+            graph.node("Mul", [u, graph.node("Add", [u, graph.constant(2.0)])]),
+            graph.constant(2.0),
+        ],
+    )
+    t = graph.node(
+        "Sub", [graph.constant(1.0), graph.node("Div", [graph.constant(2.0), n_plus_2])]
+    )
+    return graph.node("Mul", [x, t])
+
+
 def _precise_sigmoid(graph, x):
     """f(x) = 1 / (1 + exp(-x)) = exp(min(x, 0)) / (1 + exp(-|x|)).
 
@@ -300,6 +340,10 @@ ONNX_ACTIVATIONS = {
     "elu": OnnxActivation("f(x) = x if x > 0 else exp(x) - 1", _elu),
     "gelu": OnnxActivation("f(x) = x Phi(x) = 0.5 x (1 + erf(x / sqrt(2)))", _gelu),
     "silu": OnnxActivation("f(x) = x sigmoid(x) = x / (1 + exp(-x))", _silu),
+    "selu": OnnxActivation(
+        "f(x) = lambda x if x > 0 else lambda alpha (exp(x) - 1)", _selu
+    ),
+    "mish": OnnxActivation("f(x) = x tanh(log(1 + exp(x)))", _mish),
 }
 
 #: The output activations, by the names ``out_activation_`` takes.

@@ -338,6 +338,11 @@ def textbook_activation(name, z):
         return z * 0.5 * (1.0 + erf(z / np.sqrt(2.0)))
     if name == "silu":
         return z / (1.0 + np.exp(-z))
+    if name == "selu":
+        lam, alpha = 1.0507009873554805, 1.6732632423543772
+        return np.where(z > 0, lam * z, lam * alpha * np.expm1(z))
+    if name == "mish":
+        return z * np.tanh(np.log1p(np.exp(z)))
     if name == "exp":
         return np.exp(z)
     if name == "softmax":

@@ -49,14 +49,15 @@ def test_derivative_is_the_finite_difference_of_the_formula(name):
 
 def test_registry():
     """Aliases share their activation's functions; hidden layers may use
-    every activation but the output-only exp and softmax; GELU and SiLU
-    alone need the pre-activation (they cannot be inverted from f(Z))."""
+    every activation but the output-only exp and softmax; GELU, SiLU and
+    Mish alone need the pre-activation (they cannot be inverted from
+    f(Z))."""
     assert ACTIVATIONS["sigmoid"].forward is ACTIVATIONS["logistic"].forward
     assert ACTIVATIONS["sigmoid"].derivative is ACTIVATIONS["logistic"].derivative
     assert set(ACTIVATIONS) - set(HIDDEN_ACTIVATIONS) == {"exp", "softmax"}
     assert all(ACTIVATIONS[name].derivative is None for name in ("exp", "softmax"))
     needing = {name for name, a in ACTIVATIONS.items() if a.needs_pre_activation}
-    assert needing == {"gelu", "silu"}
+    assert needing == {"gelu", "silu", "mish"}
 
 
 def test_softmax_with_buffers_equals_softmax():

@@ -22,12 +22,24 @@ import numpy as np
 
 
 class ParamSpec(NamedTuple):
-    """One parameter array of a layer: its name, shape and whether the L2
-    penalty applies to it."""
+    """One parameter array of a layer.
+
+    Attributes
+    ----------
+    name : str
+    shape : tuple
+    penalised : bool
+        Whether the L2 penalty (``alpha``) and the decoupled weight decay
+        apply to it (weights yes, biases no).
+    lr_factor : float, default=1.0
+        Its step size is the optimizer's times this (a per-parameter-group
+        learning rate).
+    """
 
     name: str
     shape: tuple
     penalised: bool
+    lr_factor: float = 1.0
 
 
 class ParameterLayout:
@@ -51,6 +63,7 @@ class ParameterLayout:
     """
 
     def __init__(self, param_specs):
+        self.specs = [list(specs) for specs in param_specs]
         self.shapes = [{p.name: tuple(p.shape) for p in specs} for specs in param_specs]
         self.slices = [{} for _ in param_specs]
         start = 0
@@ -100,3 +113,14 @@ class ParameterLayout:
             for (s, _), array in zip(self.locations(name), arrays, strict=True):
                 flat[s] = np.asarray(array).ravel()
         return flat
+
+    def lr_factors(self, dtype):
+        """The flat vector of every entry's ``lr_factor``, or None when all
+        are 1 (the optimizer then skips the multiplication)."""
+        if all(p.lr_factor == 1.0 for specs in self.specs for p in specs):
+            return None
+        factors = np.empty(self.n_params, dtype=dtype)
+        for slices, specs in zip(self.slices, self.specs):
+            for p in specs:
+                factors[slices[p.name]] = p.lr_factor
+        return factors

@@ -102,6 +102,10 @@ class Network:
             for i, layer in enumerate(layers)
         ]
         self._backward_layers = self.layers[-2::-1]
+        #: The layers that draw random numbers while training (dropout).
+        self.random_layers = [
+            layer for layer in self.layers if hasattr(layer, "training")
+        ]
         if training:
             self._init_training(loss, trainable_mask, max_rows, dtype)
 
@@ -169,6 +173,8 @@ class Network:
         loss : float
         """
         n = X.shape[0]
+        for layer in self.random_layers:
+            layer.training = True
         output = self.forward(X)
         # For every (loss, output activation) pair the link is canonical, so
         # d loss / d Z_out = output - y: the chain rule's d loss / d output
@@ -185,6 +191,8 @@ class Network:
             delta *= sample_weight[:, None]
         delta *= 1.0 / normaliser
         self._backward(delta, n)
+        for layer in self.random_layers:
+            layer.training = False
         if l2:
             _add_scaled(
                 self._penalised_grad, l2, self._penalised, self._penalty_scratch
@@ -201,3 +209,32 @@ class Network:
             if dA is None:
                 break
             dA = layer.backward(dA, n)
+
+
+def initial_values(layers, rng, X=None):
+    """Each layer's starting values (``{name: array}``), drawn in order.
+
+    Layers whose start depends on the data (``Dense(ntk=True)``) see their
+    input: ``X`` passed through the layers before them with the values just
+    drawn (no dropout). Without ``X`` no layer sees data.
+    """
+    values = []
+    A = X
+    for layer in layers:
+        drawn = layer.initial_params(rng, A)
+        values.append(drawn)
+        if A is not None:
+            start = {name: np.asarray(v, dtype=A.dtype) for name, v in drawn.items()}
+            n = A.shape[0]
+            bound = layer.bind(
+                start, None, n, A.dtype, training=False, propagate=False, ones=None
+            )
+            A = np.array(bound.forward(A, n))
+    return values
+
+
+def values_by_name(values):
+    """Per-layer ``{name: array}`` as ``{name: [array of each layer that has
+    it]}``, what :meth:`ParameterLayout.pack` takes."""
+    names = dict.fromkeys(name for drawn in values for name in drawn)
+    return {name: [d[name] for d in values if name in d] for name in names}

@@ -61,6 +61,8 @@ class Batches:
         row_bytes = X.shape[1] * X.dtype.itemsize if self.dense else 0
         per_gather = max(1, _GATHER_BYTES // max(1, batch_size * row_bytes))
         rows = self.gather_rows = min(n_samples, batch_size * per_gather)
+        #: Batches per epoch.
+        self.n_batches = -(-n_samples // batch_size)
         if shuffle:
             self.X_buf = np.empty((rows, X.shape[1]), X.dtype) if self.dense else None
             self.y_buf = np.empty((rows, y.shape[1]), y.dtype)

@@ -66,9 +66,10 @@ class CallbackBridge:
         self.metadata = (
             None if sample_weight is None else {"sample_weight": sample_weight}
         )
-        max_epochs = 1 if incremental else estimator.max_iter * estimator.n_init
+        n_starts = getattr(estimator, "n_init", 1)
+        max_epochs = 1 if incremental else estimator.max_iter * n_starts
         if estimator.solver == "lbfgs":
-            max_epochs += estimator.n_init  # scipy's callback opens one extra task
+            max_epochs += n_starts  # scipy's callback opens one extra task
         self.ctx = estimator._init_callback_context(max_subtasks=max_epochs)
         self.ctx.call_on_fit_task_begin(
             estimator=estimator, X=X, y=y, metadata=self.metadata

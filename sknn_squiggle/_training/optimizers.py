@@ -19,14 +19,38 @@ import math
 
 import numpy as np
 
-from .schedules import SCHEDULES, ConstantSchedule
+from .schedules import SCHEDULES
 
 
 class _Optimizer:
-    """What every optimizer shares: its plain-data state."""
+    """What every optimizer shares: its plain-data state, per-parameter
+    learning-rate factors and decoupled weight decay.
+
+    Two attributes (set by the solver, off by default) refine every step:
+
+    - ``lr_factors``: a flat vector multiplying each parameter's step (its
+      layer's learning-rate factor), or None;
+    - ``weight_decay`` (``lambda``, with ``n_penalised``): decoupled weight
+      decay (Loshchilov and Hutter, 2019) of the penalised block, before the
+      step, ``theta_W <- theta_W (1 - eta f lambda)`` with ``eta`` the
+      schedule's rate and ``f`` the entries' factors (each factor once).
+    """
 
     kind = None
     STATE = {}
+    lr_factors = None
+    weight_decay = 0.0
+    n_penalised = 0
+
+    def _decay(self, params, scratch):
+        """``theta_W <- theta_W (1 - eta f lambda)`` on the penalised block."""
+        P = self.n_penalised
+        decay = np.multiply(
+            params[:P], self.schedule.learning_rate * self.weight_decay, out=scratch[:P]
+        )
+        if self.lr_factors is not None:
+            decay *= self.lr_factors[:P]
+        params[:P] -= decay
 
     def state(self):
         """The optimizer's plain-data state, its schedule's included."""
@@ -100,7 +124,11 @@ class SGDOptimizer(_Optimizer):
     def update_params(self, params, grad):
         """Take one step: update ``params`` in place from ``grad``."""
         step, v, mu = self._step, self.velocity, self.momentum
+        if self.weight_decay:
+            self._decay(params, step)
         np.multiply(grad, self.schedule.learning_rate, out=step)  # step = eta g
+        if self.lr_factors is not None:
+            step *= self.lr_factors
         v *= mu
         v -= step  # v = mu v - eta g
         if self.nesterov:
@@ -165,9 +193,10 @@ class AdamOptimizer(_Optimizer):
 
     @classmethod
     def from_settings(cls, params, settings):
-        """adam with ``beta_1``, ``beta_2``, ``epsilon`` and a constant base
-        rate (scikit-learn's ``learning_rate`` schedules are for sgd)."""
-        schedule = ConstantSchedule.from_settings(settings)
+        """adam with ``beta_1``, ``beta_2``, ``epsilon`` and the schedule
+        ``adam_learning_rate`` names (scikit-learn's ``learning_rate``
+        schedules are for sgd; its adam's rate is constant)."""
+        schedule = SCHEDULES[settings.adam_learning_rate].from_settings(settings)
         return cls(params, schedule, settings.beta_1, settings.beta_2, settings.epsilon)
 
     @property
@@ -197,6 +226,8 @@ class AdamOptimizer(_Optimizer):
         """Take one step: update ``params`` in place from ``grad``."""
         self.t += 1
         b1, b2, m, v, step = self.beta_1, self.beta_2, self.m, self.v, self._step
+        if self.weight_decay:
+            self._decay(params, step)
         m *= b1
         m += grad
         v *= b2
@@ -208,6 +239,8 @@ class AdamOptimizer(_Optimizer):
         step += self.epsilon / root
         np.divide(m, step, out=step)
         step *= eta_t * (1 - b1) / root
+        if self.lr_factors is not None:
+            step *= self.lr_factors
         params -= step
 
 

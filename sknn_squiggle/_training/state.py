@@ -50,7 +50,14 @@ class Problem(NamedTuple):
 
 class Settings(NamedTuple):
     """The estimator's parameters that the solvers read (see the estimators'
-    docstrings for their meaning)."""
+    docstrings for their meaning), and five that only the tabular estimators
+    set: ``weight_decay`` (decoupled, of the penalised parameters),
+    ``adam_learning_rate`` (adam's schedule), ``regularisation_schedule``
+    (the strength of weight decay and dropout over training),
+    ``best_epoch_ties`` ("last": the last of equally good validation epochs
+    is restored, "first" as scikit-learn) and ``fixed_epochs`` (training
+    runs its ``max_iter`` epochs by design: no ConvergenceWarning).
+    """
 
     solver: str
     alpha: float
@@ -71,6 +78,11 @@ class Settings(NamedTuple):
     n_iter_no_change: object
     max_fun: int
     incremental: bool
+    weight_decay: float = 0.0
+    adam_learning_rate: str = "constant"
+    regularisation_schedule: str = "constant"
+    best_epoch_ties: str = "first"
+    fixed_epochs: bool = False
 
 
 @dataclass

@@ -11,11 +11,13 @@ import math
 
 import numpy as np
 
+from .._nn.layout import ParameterLayout
 from .._nn.losses import LOSSES
 from .._nn.network import Network
 from .._nn.objective import Objective
 from .batches import Batches, batch_rows
 from .optimizers import OPTIMIZERS
+from .schedules import StepRules
 from .stopping import (
     Diverged,
     Stopping,
@@ -48,7 +50,10 @@ def fit_stochastic(problem, settings, state, monitor, score):
         Whether the user interrupted training (Ctrl-C).
     """
     params = problem.params
-    state.optimizer = optimizer = _optimizer_for(state.optimizer, params, settings)
+    optimizer = _optimizer_for(
+        state.optimizer, params, settings, ParameterLayout.of(problem.layers)
+    )
+    state.optimizer = optimizer
     (X, y, sample_weight), validation = _training_rows(problem, settings, score)
     batch_size = batch_rows(settings.batch_size, X.shape[0], warn=True)
     net = Network(
@@ -64,14 +69,18 @@ def fit_stochastic(problem, settings, state, monitor, score):
         settings.tol,
         settings.n_iter_no_change,
         settings.early_stopping,
+        settings.best_epoch_ties,
     )
     if not settings.incremental:
         state.n_iter = 0
+    rules = StepRules.for_training(
+        optimizer, net, settings, settings.max_iter * batches.n_batches
+    )
     interrupted = False
     try:
         last_batch = _run_epochs(
             net, batches, optimizer, objective, stopping, validation, state,
-            monitor, settings,
+            monitor, settings, rules,
         )  # fmt: skip
         # The last step was never evaluated: finite weights can still be
         # large enough to overflow the outputs. One forward pass over the last
@@ -99,13 +108,18 @@ def fit_stochastic(problem, settings, state, monitor, score):
     return state, interrupted
 
 
-def _optimizer_for(optimizer, params, settings):
+def _optimizer_for(optimizer, params, settings, layout):
     """The optimizer to continue with (warm_start and partial_fit keep
     momentum, Adam's moments and step count, the adaptive rate), or a new
-    one when there is none for this solver and parameter vector."""
-    if isinstance(optimizer, OPTIMIZERS[settings.solver]) and optimizer.matches(params):
-        return optimizer
-    return OPTIMIZERS[settings.solver].from_settings(params, settings)
+    one when there is none for this solver and parameter vector; with the
+    layers' learning-rate factors."""
+    if not (
+        isinstance(optimizer, OPTIMIZERS[settings.solver]) and optimizer.matches(params)
+    ):
+        optimizer = OPTIMIZERS[settings.solver].from_settings(params, settings)
+    optimizer.lr_factors = layout.lr_factors(params.dtype)
+    optimizer.n_penalised = layout.n_penalised
+    return optimizer
 
 
 def _training_rows(problem, settings, score):
@@ -121,15 +135,33 @@ def _training_rows(problem, settings, score):
 
 
 def _run_epochs(
-    net, batches, optimizer, objective, stopping, validation, state, monitor, settings
+    net,
+    batches,
+    optimizer,
+    objective,
+    stopping,
+    validation,
+    state,
+    monitor,
+    settings,
+    rules,
 ):
     """Epochs until the patience, the callbacks or ``max_iter`` stop them;
-    returns the last batch's rows."""
+    returns the last batch's rows. ``rules`` (or None) change training
+    between batches, at the step counted from the first epoch of the
+    schedule (partial_fit's calls continue it)."""
     n_samples = batches.n_samples
     for epoch in range(settings.max_iter):
         monitor.begin_epoch()
         loss_sum, last_batch = _train_epoch(
-            net, batches, optimizer, objective, stopping, first=epoch == 0
+            net,
+            batches,
+            optimizer,
+            objective,
+            stopping,
+            first=epoch == 0,
+            rules=rules,
+            step=state.n_iter * batches.n_batches,
         )
         state.n_iter += 1
         state.loss = loss_sum / n_samples
@@ -153,14 +185,17 @@ def _run_epochs(
             stopping.restart_patience()
         if settings.incremental:
             break
-        if state.n_iter == settings.max_iter:
+        if state.n_iter == settings.max_iter and not settings.fixed_epochs:
             warn_max_iter(settings.max_iter)
     return last_batch
 
 
-def _train_epoch(net, batches, optimizer, objective, stopping, first):
+def _train_epoch(net, batches, optimizer, objective, stopping, first, rules, step):
     """One pass over the batches: evaluate, check, step. Returns the sum of
     the batch losses weighted by batch size, and the last batch's rows.
+
+    ``rules`` (or None) set the learning rate, weight decay and dropout
+    before each batch, the ``step``-th of training for the first.
 
     Raises Diverged at a non-finite loss or parameter (``at_start`` when it
     is the first batch of the ``first`` epoch: nothing finite was seen).
@@ -174,6 +209,8 @@ def _train_epoch(net, batches, optimizer, objective, stopping, first):
     l2 = objective.l2
     loss_sum = 0.0
     for index, (X_batch, y_batch, sw_batch) in enumerate(batches.epoch()):
+        if rules is not None:
+            rules(step + index)
         size = X_batch.shape[0]
         batch_loss = loss_grad(
             X_batch, y_batch, sw_batch, objective.batch_normaliser(size), l2

@@ -55,14 +55,20 @@ class Stopping:
         Holds the counter and the best loss or score; updated in place.
     tol, n_iter_no_change, early_stopping
         The estimator's settings.
+    ties : {"first", "last"}, default="first"
+        Which of equally good validation epochs is the best: the first (as
+        scikit-learn) or the last.
     """
 
-    def __init__(self, params, state, tol, n_iter_no_change, early_stopping):
+    def __init__(
+        self, params, state, tol, n_iter_no_change, early_stopping, ties="first"
+    ):
         self.params = params
         self.state = state
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.early_stopping = early_stopping
+        self.ties = ties
         self.best_params = params.copy()
         self.pending = False
 
@@ -81,7 +87,8 @@ class Stopping:
                 state.no_improvement_count += 1
             else:
                 state.no_improvement_count = 0
-            if val_score > state.best_validation_score:
+            best = state.best_validation_score
+            if val_score > best or (self.ties == "last" and val_score == best):
                 state.best_validation_score = val_score
                 # The validation score evaluated them: no need to wait.
                 self.best_params[:] = self.params

@@ -10,7 +10,9 @@ def split_validation(X, y, sample_weight, fraction, rng, stratify):
     """Hold out ``fraction`` of the rows for validation.
 
     Binary and multiclass targets are stratified when ``stratify`` (not
-    multilabel), so that the validation set keeps the class proportions.
+    multilabel), so that the validation set keeps the class proportions (when
+    a class has a single row, or there are more classes than the validation
+    or training set has rows, the split is plain random).
     scikit-learn stratifies binary targets only (its multiclass targets are
     one-hot, ``n_outputs_ > 1``); the random draws are the same.
 
@@ -21,6 +23,8 @@ def split_validation(X, y, sample_weight, fraction, rng, stratify):
     validation : tuple
         ``(X, y, sample_weight)`` of the held-out rows, targets in X's dtype.
     """
+    if stratify and not _can_stratify(y, fraction):
+        stratify = False
     train_idx, val_idx = train_test_split(
         np.arange(X.shape[0]),
         random_state=rng,
@@ -39,6 +43,14 @@ def split_validation(X, y, sample_weight, fraction, rng, stratify):
         (X[train_idx], y[train_idx], sw_train),
         (X[val_idx], y[val_idx].astype(X.dtype), sw_val),
     )
+
+
+def _can_stratify(y, fraction):
+    """Whether a stratified split exists: every class has two rows and the
+    validation set room for every class (else the split is plain random)."""
+    _, counts = np.unique(y, axis=0, return_counts=True)
+    n_val = int(np.ceil(fraction * len(y)))
+    return counts.min() >= 2 and len(counts) <= min(n_val, len(y) - n_val)
 
 
 class Validation:
