@@ -114,4 +114,4 @@ def test_from_settings_state_and_back(name):
     assert state == pytest.approx(expected, rel=1e-15)
     rebuilt = SCHEDULES[state["lr_schedule"]].from_state(state)
     assert type(rebuilt) is type(schedule) and rebuilt.state() == state
-    assert set(SCHEDULES) == {"constant", "invscaling", "adaptive"}
+    assert {"constant", "invscaling", "adaptive"} <= set(SCHEDULES)
