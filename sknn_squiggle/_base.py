@@ -24,7 +24,9 @@ from abc import ABC, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, is_classifier
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.utils import check_random_state
 from sklearn.utils._chunking import get_chunk_n_rows
@@ -73,6 +75,96 @@ def _arguments(arguments):
     """A constructor's arguments, from ``locals()`` taken as its first
     statement: everything but ``self``."""
     return {name: value for name, value in arguments.items() if name != "self"}
+
+
+def _missing_mask(y):
+    """Where ``y`` holds a missing value (NaN, None, pd.NA, NaT), or None
+    when it cannot hold one (integers, booleans, sparse matrices) or is not
+    an array of targets (scikit-learn's validation says what is wrong)."""
+    if y is None or sp.issparse(y):
+        return None
+    if hasattr(y, "isna"):  # a pandas Series or DataFrame
+        mask = np.asarray(y.isna())
+    else:
+        y = np.asarray(y) if hasattr(y, "__array__") else np.asarray(y, dtype=object)
+        if y.dtype.kind in "fc":
+            mask = np.isnan(y)
+        elif y.dtype.kind == "O":
+            mask = np.asarray(pd.isna(y), dtype=bool)
+        else:
+            return None
+    return mask if mask.ndim else None
+
+
+def check_no_missing_targets(estimator, y, what):
+    """Refuse targets with missing values, saying how many and how to drop
+    them; ``what`` is "labels" or "values"."""
+    missing = _missing_mask(y)
+    count = 0 if missing is None else int(missing.sum())
+    if not count:
+        return
+    two_d = missing.ndim == 2
+    if hasattr(y, "notna"):
+        mask = "y.notna().all(axis=1)" if two_d else "y.notna()"
+    else:
+        mask = "~pd.isna(y).any(axis=1)" if two_d else "~pd.isna(y)"
+    noun = what[:-1] if count == 1 else what
+    raise ValueError(
+        f"y has {count} missing {noun} (NaN, None or pd.NA) in "
+        f"{missing.shape[0]} samples: {type(estimator).__name__} needs "
+        f"{'a label' if what == 'labels' else 'a target value'} for every "
+        "sample. Drop those samples first, e.g. "
+        f"mask = {mask}; X, y = X[mask], y[mask]"
+    )
+
+
+def _non_numeric_columns(X):
+    """The columns of a DataFrame that cannot be read as numbers: strings,
+    categories of strings, objects. Booleans and numeric categories are
+    numbers."""
+    if not hasattr(X, "columns") or not hasattr(X, "dtypes"):
+        return []
+    bad = []
+    for name, dtype in zip(X.columns, X.dtypes):
+        if pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+            continue
+        try:
+            np.asarray(X[name], dtype=np.float64)
+        except (TypeError, ValueError):
+            bad.append((name, dtype))
+    return bad
+
+
+def validate_numeric_data(estimator, X, *args, **kwargs):
+    """``validate_data(estimator, X, ...)``; when it fails on a DataFrame with
+    columns that are not numbers, an error naming them and the two fixes."""
+    try:
+        return validate_data(estimator, X, *args, **kwargs)
+    except (TypeError, ValueError) as exc:
+        columns = _non_numeric_columns(X)
+        if not columns:
+            raise
+        raise ValueError(_non_numeric_message(estimator, columns)) from exc
+
+
+def _non_numeric_message(estimator, columns):
+    """The error for columns that are not numbers: which, and the two fixes."""
+    name = type(estimator).__name__
+    tabular = "TabularSquiggle" + (
+        "Classifier" if is_classifier(estimator) else "Regressor"
+    )
+    names = [column for column, _ in columns]
+    listed = ", ".join(f"{column!r} ({dtype})" for column, dtype in columns)
+    several = len(columns) > 1
+    return (
+        f"X has {len(columns)} non-numeric column{'s' if several else ''}, "
+        f"which {name} cannot take as numbers: {listed}. Encode "
+        f"{'them' if several else 'it'} first with a ColumnTransformer and a "
+        "OneHotEncoder, e.g. make_pipeline(make_column_transformer("
+        f"(OneHotEncoder(handle_unknown='ignore'), {names!r}), "
+        f"remainder='passthrough'), {name}()), or use {tabular}, which takes "
+        "raw frames (strings, categories and missing values)."
+    )
 
 
 def _blas_threads_for(multiply_adds):
@@ -240,12 +332,12 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
         for name, value in self._parameter_attributes(params, layout).items():
             setattr(self, name, value)
 
-    def _initial_params(self, layers, layout, X, rng):
+    def _initial_params(self, problem, layout):
         """Initial flat parameters in X's dtype: each layer's own draws
         (Glorot uniform, in scikit-learn's order), replaced by ``coefs_init``
         and ``intercepts_init`` where given."""
-        dtype = X.dtype
-        draws = [layer.initial_params(rng) for layer in layers]
+        dtype = problem.X.dtype
+        draws = [layer.initial_params(problem.rng) for layer in problem.layers]
         values = {name: [d[name] for d in draws] for name in draws[0]}
         for name in ("coefs", "intercepts"):
             given = getattr(self, f"{name}_init")
@@ -269,6 +361,7 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
         )
         if incremental and self._with_validation():
             raise ValueError("partial_fit does not support early_stopping=True.")
+        self._warn_ignored_scoring(incremental)
         layers = self._new_network_attributes(X.shape[1], Y.shape[1])
         monitor = Monitor(
             self.verbose, CallbackBridge(self, *raw, incremental), self.solver
@@ -292,6 +385,32 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
         self._set_fitted(state)
         monitor.end_fit()
         return self
+
+    def _warn_ignored_scoring(self, incremental):
+        """``scoring`` is what early stopping maximises on its validation
+        split: warn when it is set but no early stopping will read it."""
+        if self.scoring is None:
+            return
+        if self.solver == "lbfgs":
+            why = "solver='lbfgs' has no early stopping (it trains on all the data)"
+            fix = "Use solver='adam' or 'sgd' with early_stopping=True"
+        elif incremental:
+            why = "partial_fit has no early stopping"
+            fix = "Use fit with early_stopping=True"
+        elif not self.early_stopping:
+            why = "early_stopping=False"
+            fix = "Set early_stopping=True"
+        else:
+            return
+        warnings.warn(
+            f"scoring={self.scoring!r} is ignored: {why}, and scoring is the "
+            "score early stopping reads on its validation split. "
+            f"{fix} to stop on it, or leave scoring=None.",
+            UserWarning,
+            # Past _fit, fit, scikit-learn's _fit_context and with_callbacks:
+            # the user's call.
+            stacklevel=6,
+        )
 
     def _new_network_attributes(self, n_features, n_outputs):
         """Set the attributes that describe the network for these data (the
@@ -334,9 +453,7 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
         layout = ParameterLayout.of(problem.layers)
         best = None
         for _ in range(self._n_starts()):
-            params = self._initial_params(
-                problem.layers, layout, problem.X, problem.rng
-            )
+            params = self._initial_params(problem, layout)
             state = TrainingState.fresh(self._with_validation())
             state, interrupted = self._train(
                 problem, params, state, monitor, incremental
@@ -448,7 +565,7 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
             and math.isfinite(X.sum())
         ):
             return X
-        return validate_data(
+        return validate_numeric_data(
             self,
             X,
             accept_sparse=["csr", "csc"],

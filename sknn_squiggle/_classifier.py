@@ -12,9 +12,14 @@ from sklearn.utils.multiclass import (
     type_of_target,
     unique_labels,
 )
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from ._base import BaseSquiggle, _arguments
+from ._base import (
+    BaseSquiggle,
+    _arguments,
+    check_no_missing_targets,
+    validate_numeric_data,
+)
 from ._docstrings import ATTRIBUTES, CLASSIFIER_ATTRIBUTES_DOC, PARAMETERS
 from ._training.monitor import with_callbacks
 
@@ -159,11 +164,12 @@ class SquiggleClassifier(ClassifierMixin, BaseSquiggle):
 
     def _validate_Xy(self, X, y, reset):
         """X as floats and y as checked class labels."""
-        if getattr(y, "dtype", None) == "boolean" and not y.isna().any():
+        check_no_missing_targets(self, y, "labels")
+        if getattr(y, "dtype", None) == "boolean":
             # pandas' nullable booleans would become floats in check_array;
-            # without missing values they are plain booleans.
+            # without missing values (checked above) they are plain booleans.
             y = y.to_numpy(dtype=bool)
-        X, y = validate_data(
+        X, y = validate_numeric_data(
             self,
             X,
             y,
@@ -345,6 +351,7 @@ class SquiggleClassifier(ClassifierMixin, BaseSquiggle):
         >>> clf.classes_.tolist()
         [0, 1]
         """
+        check_no_missing_targets(self, y, "labels")
         if _check_partial_fit_first_call(self, classes):
             self._label_binarizer = LabelBinarizer()
             if type_of_target(y).startswith("multilabel"):

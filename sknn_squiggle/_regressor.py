@@ -5,9 +5,14 @@ from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from ._base import BaseSquiggle, _arguments
+from ._base import (
+    BaseSquiggle,
+    _arguments,
+    check_no_missing_targets,
+    validate_numeric_data,
+)
 from ._docstrings import ATTRIBUTES, PARAMETERS
 from ._training.monitor import with_callbacks
 
@@ -113,7 +118,8 @@ class SquiggleRegressor(RegressorMixin, BaseSquiggle):
 
     def _validate_Xy(self, X, y, reset):
         """X as floats and y as a float column per output, in X's dtype."""
-        X, y = validate_data(
+        check_no_missing_targets(self, y, "values")
+        X, y = validate_numeric_data(
             self,
             X,
             y,

@@ -13,6 +13,10 @@ attributes ``ax_``, ``figure_`` and the drawn artists, and the class method
   weight or bias with the others held fixed, and marks gradient-descent steps
   on it: the lesson's pink curve.
 
+Both take a fitted network or a scikit-learn Pipeline whose last step is one:
+the raw data then go through the pipeline's earlier steps, and the squiggle is
+drawn along a raw column, in its own units.
+
 matplotlib is an optional dependency (``pip install "sknn-squiggle[plot]"``):
 it is imported only when something is drawn, so the computations work without
 it.
@@ -22,6 +26,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import is_classifier
+from sklearn.pipeline import Pipeline
 from sklearn.utils._optional_dependencies import check_matplotlib_support
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
@@ -32,7 +37,8 @@ __all__ = ["LossLandscapeDisplay", "SquiggleDisplay"]
 
 # The lesson's colours: the first unit's curve is blue, the second orange, the
 # squiggle green and the loss curve pink. Further units take the remaining
-# colours of matplotlib's default cycle, green excepted.
+# colours of matplotlib's default cycle, green and pink excepted, then two
+# more: ten units drawn, ten colours.
 _UNIT_COLORS = (
     "tab:blue",
     "tab:orange",
@@ -42,11 +48,25 @@ _UNIT_COLORS = (
     "tab:gray",
     "tab:olive",
     "tab:cyan",
+    "gold",
+    "navy",
 )
 _SQUIGGLE_COLOR = "tab:green"
 _LOSS_COLOR = "tab:pink"
 
 _INSTALL_HINT = 'pip install "sknn-squiggle[plot]"'
+
+#: A network whose last hidden layer has at most this many units has each
+#: unit's curve drawn; a larger one has the ``_MAX_UNITS - 1`` units whose
+#: scaled curves have the largest range along the grid drawn, and one legend
+#: entry saying how many are not: with the squiggle and the training points,
+#: at most ``_MAX_UNITS + 2`` legend entries.
+_MAX_UNITS = 10
+#: Above this many training points, a deterministic random subset of this
+#: size is drawn, with smaller, translucent markers.
+_MAX_POINTS = 500
+#: The legend sits outside the axes, on their right, off the curves.
+_LEGEND = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "borderaxespad": 0.0}
 
 
 def _check_matplotlib(caller_name):
@@ -71,21 +91,33 @@ def _style(defaults, user, artist):
     return {**defaults, **normalize_kwargs(user or {}, artist)}
 
 
-def _get_axes(ax):
+def _get_axes(ax, figsize=None):
     if ax is None:
         import matplotlib.pyplot as plt
 
-        _, ax = plt.subplots()
+        # A constrained layout makes room for a legend outside the axes.
+        _, ax = plt.subplots(figsize=figsize, layout="constrained")
     return ax
 
 
-def _check_squiggle_estimator(estimator, caller):
+def _split_pipeline(estimator, caller):
+    """The fitted network, and the steps before it (None for a network
+    alone): a Pipeline whose last step is one of our networks is split."""
+    steps = None
+    if isinstance(estimator, Pipeline) and isinstance(estimator[-1], BaseSquiggle):
+        if len(estimator) > 1:
+            steps = estimator[:-1]
+        estimator = estimator[-1]
     if not isinstance(estimator, BaseSquiggle):
+        what = type(estimator).__name__
+        if isinstance(estimator, Pipeline):
+            what += f" ending in {type(estimator[-1]).__name__}"
         raise TypeError(
-            f"{caller} takes a fitted SquiggleRegressor or SquiggleClassifier, "
-            f"got {type(estimator).__name__}."
+            f"{caller} takes a fitted SquiggleRegressor or SquiggleClassifier, or "
+            f"a Pipeline whose last step is one, got {what}."
         )
     check_is_fitted(estimator)
+    return estimator, steps
 
 
 def _dense_X(estimator, X):
@@ -165,7 +197,9 @@ class SquiggleDisplay:
     chosen feature), the output layer scales each curve by the unit's outgoing
     weight, adds them up and shifts the sum by the final bias; the result is
     the squiggle, the network's output before its output activation. The other
-    features are held at fixed values.
+    features are held at fixed values. For a Pipeline ending in a network,
+    the feature is a raw column, in its own units. The legend stands outside
+    the axes, on their right.
 
     Build it with :meth:`from_estimator`; all parameters are stored as
     attributes.
@@ -200,11 +234,20 @@ class SquiggleDisplay:
     Attributes
     ----------
     lines_ : list of matplotlib Line2D
-        The scaled curve of each unit (if drawn), then the squiggle.
+        The scaled curve of each unit drawn (in the order of
+        ``units_drawn_``), then the squiggle.
+    units_drawn_ : ndarray of shape (n_drawn,)
+        The units whose curves are drawn: all of them for a last hidden layer
+        of at most 10 units; for a larger one, the 9 whose scaled curves have
+        the largest range along the grid (how much each bends the squiggle
+        there), largest first, and a legend entry says how many are not
+        drawn. Empty when the contributions are not drawn.
     squiggle_line_ : matplotlib Line2D
         The squiggle.
     scatter_ : matplotlib PathCollection or None
-        The training points, if drawn.
+        The training points, if drawn: those with a finite feature value, or,
+        above 500 of them, a random subset of 500 (the same at every call),
+        with smaller, translucent markers and a legend label saying so.
     ax_ : matplotlib Axes
         The axes of the plot.
     figure_ : matplotlib Figure
@@ -281,20 +324,30 @@ class SquiggleDisplay:
 
         Parameters
         ----------
-        estimator : SquiggleRegressor or SquiggleClassifier
-            A fitted network.
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        estimator : SquiggleRegressor, SquiggleClassifier or Pipeline
+            A fitted network, or a fitted scikit-learn Pipeline whose last step
+            is one. With a Pipeline, ``X`` is the raw data the pipeline takes
+            (a DataFrame of numbers, strings, categories...); the grid is made
+            of raw rows, transformed by the pipeline's earlier steps
+            (``pipe[:-1].transform``) and then taken apart by the network, so
+            the horizontal axis is in the raw column's units.
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, \
+                n_features)
             Data that sets the range of the grid (unless ``grid`` is given) and
-            the fixed values of the other features.
+            the fixed values of the other features. For a Pipeline, the raw
+            data (dense).
         y : array-like of shape (n_samples,) or (n_samples, n_outputs), \
                 default=None
             If given, the training points are drawn too: for a regressor at
             their target values (of output ``output_index``), for a classifier
             as a rug along the horizontal axis coloured by whether their label
-            is the class of the drawn output.
+            is the class of the drawn output. Above 500 points, a random subset
+            of 500 (the same at every call) is drawn, with smaller, translucent
+            markers, and the legend says so.
         feature : int or str, default=0
             The feature along the horizontal axis: a column index, or a name if
-            the estimator was fitted on a DataFrame.
+            the estimator was fitted on a DataFrame. For a Pipeline, a column
+            of the raw ``X`` (a name or an index), which must be numeric.
         output_index : int, default=0
             Which output of the network to draw. The squiggle is always the
             output *before* the output activation. For a regressor (squared
@@ -308,17 +361,24 @@ class SquiggleDisplay:
                 default="median"
             The values at which the other features are held: the column
             medians or means of ``X``, or explicit values (the entry of
-            ``feature`` is ignored).
+            ``feature`` is ignored). For a Pipeline, the medians or means of
+            the raw numeric columns (missing values skipped) and, for the
+            other raw columns (strings, categories, booleans), their most
+            frequent value; explicit values are one per raw column.
         grid : array-like of shape (n_grid,), default=None
             The values of the feature to evaluate; by default
             ``grid_resolution`` evenly spaced values from the smallest to the
-            largest value of the feature in ``X``.
+            largest value of the feature in ``X`` (missing values skipped).
         grid_resolution : int, default=200
             Number of grid values when ``grid`` is None.
         ax : matplotlib Axes, default=None
-            Axes to plot on; a new figure is created if None.
+            Axes to plot on; a new figure (with a constrained layout, which
+            makes room for the legend) is created if None.
         show_contributions : bool, default=True
             Whether to draw each unit's scaled curve as well as the squiggle.
+            Above 10 units in the last hidden layer, only the 9 whose scaled
+            curves have the largest range along the grid are drawn, and the
+            legend says how many are not.
         contribution_kwargs, squiggle_kwargs, scatter_kwargs : dict, \
                 default=None
             Keywords passed to matplotlib for the unit curves (``plot``), the
@@ -327,33 +387,58 @@ class SquiggleDisplay:
         Returns
         -------
         display : SquiggleDisplay
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import pandas as pd
+        >>> from sklearn.compose import make_column_transformer
+        >>> from sklearn.pipeline import make_pipeline
+        >>> from sklearn.preprocessing import OneHotEncoder, StandardScaler
+        >>> from sknn_squiggle import SquiggleRegressor
+        >>> from sknn_squiggle.plotting import SquiggleDisplay
+        >>> X = pd.DataFrame({"dose_mg": [0.0, 5.0, 10.0, 0.0, 5.0, 10.0],
+        ...                   "site": ["a", "a", "a", "b", "b", "b"]})
+        >>> y = [0.0, 1.0, 0.0, 0.5, 1.5, 0.5]
+        >>> pipe = make_pipeline(
+        ...     make_column_transformer((StandardScaler(), ["dose_mg"]),
+        ...                             (OneHotEncoder(), ["site"])),
+        ...     SquiggleRegressor(hidden_layer_sizes=(3,), solver="lbfgs",
+        ...                       random_state=0)).fit(X, y)
+        >>> disp = SquiggleDisplay.from_estimator(pipe, X, y, feature="dose_mg")
+        >>> float(disp.grid_values[0]), float(disp.grid_values[-1])
+        (0.0, 10.0)
+        >>> disp.ax_.get_xlabel()
+        'dose_mg'
+        >>> import matplotlib.pyplot as plt
+        >>> plt.close(disp.figure_)
         """
         caller = f"{cls.__name__}.from_estimator"
         _check_matplotlib(caller)
-        _check_squiggle_estimator(estimator, caller)
-        X = _dense_X(estimator, X)
-        index, feature_name = _feature_index(estimator, feature)
-        _check_output_index(estimator, output_index)
-        grid = _grid_values(X[:, index], grid, grid_resolution)
-        X_grid = np.tile(_fixed_point(X, fixed), (grid.shape[0], 1))
-        X_grid[:, index] = grid
-
-        parts = estimator.decompose(_as_estimator_input(estimator, X_grid))
-        contributions = parts.contributions[:, :, output_index]
-        intercept = float(parts.intercept[output_index])
-        data_x, data_y = _data_points(estimator, X[:, index], y, output_index)
-
+        network, steps = _split_pipeline(estimator, caller)
+        _check_output_index(network, output_index)
+        if steps is None:
+            grid, column, grid_input, feature_name = _network_grid(
+                network, X, feature, fixed, grid, grid_resolution
+            )
+        else:
+            grid, column, grid_input, feature_name = _pipeline_grid(
+                steps, X, feature, fixed, grid, grid_resolution
+            )
+        parts = network.decompose(grid_input)
+        data_x, data_y = _data_points(network, column, y, output_index)
         display = cls(
             grid_values=grid,
-            contributions=contributions,
-            intercept=intercept,
+            contributions=parts.contributions[:, :, output_index],
+            intercept=float(parts.intercept[output_index]),
             squiggle=parts.output[:, output_index].copy(),
-            weights=estimator.coefs_[-1][:, output_index].copy(),
+            weights=network.coefs_[-1][:, output_index].copy(),
             feature_name=feature_name,
-            output_name=_output_names(estimator)[output_index],
+            output_name=_output_names(network)[output_index],
             data_x=data_x,
             data_y=data_y,
-            is_classifier=is_classifier(estimator),
+            is_classifier=is_classifier(network),
         )
         return display.plot(
             ax=ax,
@@ -379,7 +464,9 @@ class SquiggleDisplay:
         ax : matplotlib Axes, default=None
             Axes to plot on; a new figure is created if None.
         show_contributions : bool, default=True
-            Whether to draw each unit's scaled curve as well as the squiggle.
+            Whether to draw each unit's scaled curve as well as the squiggle
+            (above 10 units, the 9 that bend the squiggle most: see
+            ``units_drawn_``).
         contribution_kwargs, squiggle_kwargs, scatter_kwargs : dict, \
                 default=None
             Keywords passed to matplotlib for the unit curves (``plot``), the
@@ -389,12 +476,15 @@ class SquiggleDisplay:
         -------
         display : SquiggleDisplay
             The object with the artists in ``lines_``, ``squiggle_line_`` and
-            ``scatter_``.
+            ``scatter_``, and the drawn units in ``units_drawn_``.
         """
         _check_matplotlib(f"{type(self).__name__}.plot")
-        ax = _get_axes(ax)
+        # Wider than matplotlib's default: the legend stands on the right.
+        ax = _get_axes(ax, figsize=(9.0, 4.8))
         self.lines_ = []
+        self.units_drawn_ = np.arange(0)
         if show_contributions:
+            self.units_drawn_ = self._units_to_draw()
             self.lines_ += self._plot_contributions(ax, contribution_kwargs)
         self.squiggle_line_ = self._plot_squiggle(ax, squiggle_kwargs)
         self.lines_.append(self.squiggle_line_)
@@ -404,20 +494,39 @@ class SquiggleDisplay:
         ax.axhline(0, color="0.8", linewidth=0.8, zorder=0)
         ax.set_xlabel(self.feature_name)
         ax.set_ylabel(self.output_name)
-        ax.legend()
+        ax.legend(**_LEGEND)
         self.ax_ = ax
         self.figure_ = ax.figure
         return self
 
+    def _units_to_draw(self):
+        """The units whose curves are drawn: all of them up to ``_MAX_UNITS``;
+        beyond, the ``_MAX_UNITS - 1`` whose scaled curves have the largest
+        range along the grid, largest first.
+
+        The range ``max_x c_j(x) - min_x c_j(x)`` of a unit's scaled curve
+        ``c_j`` is how much the unit bends the squiggle along the grid: a
+        unit whose curve is flat there only shifts the squiggle, as the bias
+        does, however large its values (which a mean absolute value would
+        rank high).
+        """
+        n_units = self.contributions.shape[1]
+        if n_units <= _MAX_UNITS:
+            return np.arange(n_units)
+        spread = np.ptp(self.contributions, axis=0)
+        return np.argsort(-spread, kind="stable")[: _MAX_UNITS - 1]
+
     def _plot_contributions(self, ax, kwargs):
-        """Each unit's curve scaled by its outgoing weight; the lines."""
+        """The scaled curve of each unit of ``units_drawn_`` (its activation
+        times its outgoing weight), and a legend entry for those not drawn;
+        the lines."""
         from matplotlib.lines import Line2D
 
         lines = []
-        for j in range(self.contributions.shape[1]):
+        for rank, j in enumerate(self.units_drawn_):
             style = _style(
                 {
-                    "color": _UNIT_COLORS[j % len(_UNIT_COLORS)],
+                    "color": _UNIT_COLORS[rank % len(_UNIT_COLORS)],
                     "linewidth": 1.5,
                     "label": f"unit {j} × {self.weights[j]:.3g}",
                 },
@@ -426,6 +535,10 @@ class SquiggleDisplay:
             )
             (line,) = ax.plot(self.grid_values, self.contributions[:, j], **style)
             lines.append(line)
+        hidden = self.contributions.shape[1] - len(self.units_drawn_)
+        if hidden:
+            # An empty line: a legend entry without a curve.
+            ax.plot([], [], linestyle="none", label=f"{hidden} more units not drawn")
         return lines
 
     def _plot_squiggle(self, ax, kwargs):
@@ -451,27 +564,51 @@ class SquiggleDisplay:
         in axes units)."""
         from matplotlib.collections import PathCollection
 
+        rows, n_points = self._points_to_draw()
+        x, y = np.asarray(self.data_x)[rows], np.asarray(self.data_y)[rows]
+        thinned = len(rows) < n_points
+        note = f"{len(rows):,} of {n_points:,} drawn" if thinned else ""
+        # Many points: smaller, translucent markers.
+        faint = {"alpha": 0.4} if thinned else {}
         if not self.is_classifier:
             style = _style(
-                {"color": "black", "s": 50, "zorder": 3, "label": "training points"},
+                {
+                    "color": "black",
+                    "s": 12 if thinned else 50,
+                    "zorder": 3,
+                    "label": f"training points ({note})" if note else "training points",
+                    **faint,
+                },
                 kwargs,
                 PathCollection,
             )
-            return ax.scatter(self.data_x, self.data_y, **style)
-        member = np.asarray(self.data_y, dtype=bool)
+            return ax.scatter(x, y, **style)
+        member = np.asarray(y, dtype=bool)
         style = _style(
             {
                 "c": np.where(member, "black", "lightgray"),
                 "marker": "|",
-                "s": 100,
-                "label": "training points (black: this class)",
+                "s": 60 if thinned else 100,
+                "label": "training points (black: this class"
+                + (f"; {note})" if note else ")"),
                 "transform": ax.get_xaxis_transform(),
                 "zorder": 3,
+                **faint,
             },
             kwargs,
             PathCollection,
         )
-        return ax.scatter(self.data_x, np.full(self.data_x.shape[0], 0.03), **style)
+        return ax.scatter(x, np.full(x.shape[0], 0.03), **style)
+
+    def _points_to_draw(self):
+        """The rows of the points drawn, and how many points have a finite
+        feature value: all of them up to ``_MAX_POINTS``, else a random
+        subset of that size, the same at every call (seed 0), in order."""
+        finite = np.flatnonzero(np.isfinite(np.asarray(self.data_x, dtype=float)))
+        if finite.shape[0] <= _MAX_POINTS:
+            return finite, finite.shape[0]
+        chosen = np.random.RandomState(0).choice(finite, _MAX_POINTS, replace=False)
+        return np.sort(chosen), finite.shape[0]
 
 
 def _check_output_index(estimator, output_index):
@@ -486,10 +623,107 @@ def _check_output_index(estimator, output_index):
 
 
 def _grid_values(column, grid, grid_resolution):
-    """The given grid, or evenly spaced values over the column's range."""
+    """The given grid, or evenly spaced values over the column's range
+    (missing values skipped)."""
     if grid is None:
-        grid = np.linspace(column.min(), column.max(), grid_resolution)
+        grid = np.linspace(np.nanmin(column), np.nanmax(column), grid_resolution)
     return column_or_1d(np.asarray(grid, dtype=np.float64))
+
+
+def _network_grid(network, X, feature, fixed, grid, grid_resolution):
+    """The grid along a feature of the network's own input: the grid values,
+    the feature's column in ``X``, the network's input along the grid (the
+    other features held at ``fixed``) and the feature's name."""
+    X = _dense_X(network, X)
+    index, feature_name = _feature_index(network, feature)
+    grid = _grid_values(X[:, index], grid, grid_resolution)
+    X_grid = np.tile(_fixed_point(X, fixed), (grid.shape[0], 1))
+    X_grid[:, index] = grid
+    return grid, X[:, index], _as_estimator_input(network, X_grid), feature_name
+
+
+def _pipeline_grid(steps, X, feature, fixed, grid, grid_resolution):
+    """The grid along a raw column of a pipeline's input: the grid values,
+    the raw column, the grid's raw rows (the other columns held at their
+    typical values) transformed by ``steps``, and the column's name."""
+    is_frame = isinstance(X, pd.DataFrame)
+    frame = X if is_frame else pd.DataFrame(np.asarray(X))
+    label = _raw_column(frame, feature)
+    column = frame[label].to_numpy(dtype=np.float64, na_value=np.nan)
+    grid = _grid_values(column, grid, grid_resolution)
+    n = grid.shape[0]
+    # One raw row per grid value: the grid in the feature's column, the
+    # typical values elsewhere (as floats in numeric columns, in the column's
+    # own dtype in the others, so that categories stay categories).
+    data = {}
+    for name, value in _typical_row(frame, fixed).items():
+        if name == label:
+            data[name] = grid
+        elif _is_number_column(frame[name]):
+            data[name] = np.full(n, value, dtype=np.float64)
+        else:
+            data[name] = pd.Series([value] * n, dtype=frame[name].dtype)
+    rows = pd.DataFrame(data, columns=frame.columns)
+    raw = rows if is_frame else rows.to_numpy(dtype=np.asarray(X).dtype)
+    name = str(label) if is_frame else f"feature {label}"
+    return grid, column, steps.transform(raw), name
+
+
+def _is_number_column(column):
+    """Whether a raw column holds numbers (booleans are categories here)."""
+    dtype = column.dtype
+    return pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(
+        dtype
+    )
+
+
+def _raw_column(frame, feature):
+    """The label of a numeric raw column, from its name or index."""
+    columns = list(frame.columns)
+    if isinstance(feature, int | np.integer) and not isinstance(feature, bool):
+        if not -len(columns) <= feature < len(columns):
+            raise ValueError(
+                f"feature must be a column index in [0, {len(columns)}) or a "
+                f"column name of X, got {feature!r}."
+            )
+        label = columns[int(feature)]
+    elif feature in columns:
+        label = feature
+    else:
+        raise ValueError(f"feature {feature!r} is not one of {columns}.")
+    if not _is_number_column(frame[label]):
+        numeric = [c for c in columns if _is_number_column(frame[c])]
+        raise ValueError(
+            f"feature {label!r} is not a numeric column (its dtype is "
+            f"{frame[label].dtype}): "
+            "the squiggle is drawn along a numeric column, whose values make the "
+            f"horizontal axis. Choose one of {numeric}."
+        )
+    return label
+
+
+def _typical_row(frame, fixed):
+    """The value each raw column is held at: its median or mean (numeric
+    columns, missing values skipped), its most frequent value (the others:
+    strings, categories, booleans), or the given values, one per column."""
+    if not isinstance(fixed, str):
+        values = list(fixed)
+        if len(values) != frame.shape[1]:
+            raise ValueError(
+                f"fixed has {len(values)} values; X has {frame.shape[1]} columns."
+            )
+        return dict(zip(frame.columns, values))
+    if fixed not in ("median", "mean"):
+        raise ValueError(f'fixed must be "median", "mean" or an array, got {fixed!r}.')
+    typical = {}
+    for name in frame.columns:
+        column = frame[name]
+        if _is_number_column(column):
+            typical[name] = column.median() if fixed == "median" else column.mean()
+        else:
+            modes = column.mode(dropna=True)
+            typical[name] = modes.iloc[0] if len(modes) else column.iloc[0]
+    return typical
 
 
 def _fixed_point(X, fixed):
@@ -640,11 +874,15 @@ class LossLandscapeDisplay:
 
         Parameters
         ----------
-        estimator : SquiggleRegressor or SquiggleClassifier
-            A fitted network; its other parameters stay at their fitted values
-            and the estimator itself is not modified.
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The data the loss is measured on.
+        estimator : SquiggleRegressor, SquiggleClassifier or Pipeline
+            A fitted network, or a fitted Pipeline whose last step is one; the
+            network's other parameters stay at their fitted values and the
+            estimator itself is not modified.
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, \
+                n_features)
+            The data the loss is measured on. For a Pipeline, the raw data:
+            the loss is that of the network on ``pipe[:-1].transform(X)``,
+            and ``parameter`` is one of the network's.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             The targets or labels.
         parameter : tuple
@@ -682,7 +920,9 @@ class LossLandscapeDisplay:
         """
         caller = f"{cls.__name__}.from_estimator"
         _check_matplotlib(caller)
-        _check_squiggle_estimator(estimator, caller)
+        estimator, preprocessing = _split_pipeline(estimator, caller)
+        if preprocessing is not None:
+            X = preprocessing.transform(X)
         losses, _, name = loss_along(
             estimator,
             X,

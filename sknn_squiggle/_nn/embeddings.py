@@ -106,7 +106,7 @@ class PeriodicEmbedding(_Embedding):
             ParamSpec("mix_bias", (J, m), True, f),
         ]
 
-    def initial_params(self, rng, A_in=None):
+    def initial_params(self, rng, A_in=None, weights=None):
         J, k, m = self.n_numeric, self.k, self.m
         bound = 1.0 / np.sqrt(k)
         return {
@@ -198,7 +198,7 @@ class CategoryEmbedding(_Embedding):
             for i, K in enumerate(self.cardinalities)
         ]
 
-    def initial_params(self, rng, A_in=None):
+    def initial_params(self, rng, A_in=None, weights=None):
         return {
             f"table_{i}": rng.standard_normal((K, self.size))
             for i, K in enumerate(self.cardinalities)

@@ -133,7 +133,7 @@ class Dense:
         """Multiply-adds of the forward pass per row (its matrix product)."""
         return self.fan_in * self.fan_out
 
-    def initial_params(self, rng, A_in=None):
+    def initial_params(self, rng, A_in=None, weights=None):
         """Glorot-uniform weights and biases, in scikit-learn's order; with
         ``ntk``, the data-driven start of :func:`data_driven_dense_init`.
 
@@ -143,7 +143,9 @@ class Dense:
         starting point.
         """
         if self.ntk:
-            return data_driven_dense_init(rng, A_in, self.fan_out, self.weight_scale)
+            return data_driven_dense_init(
+                rng, A_in, self.fan_out, self.weight_scale, weights
+            )
         factor = 2.0 if self.init_activation in ("logistic", "sigmoid") else 6.0
         bound = np.sqrt(factor / (self.fan_in + self.fan_out))
         coefs = rng.uniform(-bound, bound, (self.fan_in, self.fan_out))
@@ -249,25 +251,32 @@ def dense_stack(layer_units, hidden_activations, out_activation):
     ]
 
 
-def data_driven_dense_init(rng, A_in, fan_out, weight_scale, n_simplex=5):
+def data_driven_dense_init(rng, A_in, fan_out, weight_scale, weights=None, n_simplex=5):
     """Weights and biases of a dense layer fitted to its input at the start.
 
-    Weights: ``W ~ N(0, 1)``, each column then divided by the standard
-    deviation of its unit's ``s A_in W`` over the rows of ``A_in``, so that
-    every unit starts with unit-variance outputs. Biases ("he+5"): for unit
-    ``j``, ``b_j = -sum_k lambda_k (s A_in W)_{i_k j}`` over ``n_simplex``
-    random rows ``i_k`` with ``lambda`` uniform on the simplex (normalised
-    exponential draws), so that each unit's kink starts inside the data, at a
-    random point of the convex hull of a few training rows.
+    Weights: ``W ~ N(0, 1)``, each column then divided by the (weighted)
+    standard deviation of its unit's ``s A_in W`` over the rows of ``A_in``,
+    so that every unit starts with unit-variance outputs. Biases ("he+5"):
+    for unit ``j``, ``b_j = -sum_k lambda_k (s A_in W)_{i_k j}`` over
+    ``n_simplex`` rows ``i_k`` drawn with probability proportional to their
+    weight, ``lambda`` uniform on the simplex (normalised exponential
+    draws), so that each unit's kink starts inside the data, at a random
+    point of the convex hull of a few training rows. Rows are drawn by the
+    inverse of their cumulative weight, so a row of weight ``k`` is drawn as
+    often as ``k`` adjacent copies of it would be.
     """
     fan_in = A_in.shape[1]
+    w = np.ones(A_in.shape[0]) if weights is None else weights
     W = rng.standard_normal((fan_in, fan_out))
     Z = weight_scale * (A_in @ W)
-    std = Z.std(axis=0)
+    mean = np.average(Z, axis=0, weights=w)
+    std = np.sqrt(np.average((Z - mean) ** 2, axis=0, weights=w))
     std[std == 0] = 1.0
     W /= std
     Z /= std
-    rows = rng.randint(0, A_in.shape[0], size=(fan_out, n_simplex))
+    cumulative = np.cumsum(w)
+    draws = rng.uniform(0, cumulative[-1], size=(fan_out, n_simplex))
+    rows = np.minimum(np.searchsorted(cumulative, draws, side="right"), len(w) - 1)
     weights = rng.exponential(size=(fan_out, n_simplex))
     weights /= weights.sum(axis=1, keepdims=True)
     b = -(Z[rows, np.arange(fan_out)[:, None]] * weights).sum(axis=1)
@@ -288,7 +297,7 @@ class _Elementwise:
     def multiply_adds(self):
         return self.units
 
-    def initial_params(self, rng, A_in=None):
+    def initial_params(self, rng, A_in=None, weights=None):
         return {}
 
     def bind(
@@ -331,7 +340,7 @@ class Scaling(_Elementwise):
     def param_specs(self):
         return [ParamSpec("scale", (self.units,), True, self.lr_factor)]
 
-    def initial_params(self, rng, A_in=None):
+    def initial_params(self, rng, A_in=None, weights=None):
         return {"scale": np.ones(self.units)}
 
     def forward(self, A_in, n):
@@ -371,7 +380,7 @@ class Blend(_Elementwise):
     def param_specs(self):
         return [ParamSpec("alpha", (self.units,), True, self.lr_factor)]
 
-    def initial_params(self, rng, A_in=None):
+    def initial_params(self, rng, A_in=None, weights=None):
         return {"alpha": np.ones(self.units)}
 
     def bind(self, params, grads, max_rows, dtype, **options):

@@ -211,17 +211,18 @@ class Network:
             dA = layer.backward(dA, n)
 
 
-def initial_values(layers, rng, X=None):
+def initial_values(layers, rng, X=None, weights=None):
     """Each layer's starting values (``{name: array}``), drawn in order.
 
     Layers whose start depends on the data (``Dense(ntk=True)``) see their
     input: ``X`` passed through the layers before them with the values just
-    drawn (no dropout). Without ``X`` no layer sees data.
+    drawn (no dropout), with the rows' ``weights``. Without ``X`` no layer
+    sees data.
     """
     values = []
     A = X
     for layer in layers:
-        drawn = layer.initial_params(rng, A)
+        drawn = layer.initial_params(rng, A, weights)
         values.append(drawn)
         if A is not None:
             start = {name: np.asarray(v, dtype=A.dtype) for name, v in drawn.items()}

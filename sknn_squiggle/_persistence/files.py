@@ -17,6 +17,11 @@ Only numbers, booleans and unicode strings are stored, never an object array
 ``np.load(path, allow_pickle=False)`` and never runs code from it: it refuses
 pickles, object arrays, unknown fields, arrays of the wrong shape or dtype and
 unknown classes with a ``ValueError``.
+
+Every other scikit-learn object (a Pipeline holding one of our estimators, a
+ColumnTransformer...) is written and read as a skops file by
+:mod:`.pipelines`; :func:`load` tells the two kinds of zip apart by their
+members (``metadata.npy`` or skops' ``schema.json``).
 """
 
 import json
@@ -27,25 +32,39 @@ import zipfile
 import numpy as np
 
 from .codec import Refused, plain_array, unique_keys
-from .schema import build, dump
+from .schema import ESTIMATORS, build, dump
 
 METADATA = "metadata"
+#: The member that describes a skops file's content (skops.io.dump).
+SKOPS_SCHEMA = "schema.json"
 
 
 def save(estimator, path):
-    """Save an estimator to a safe model file of plain arrays and JSON.
+    """Save an estimator or a whole pipeline to a file that loads safely.
 
-    The file is an ``.npz`` archive that :func:`load` reads without
-    unpickling anything. It records the format version, the library version,
-    the class, every parameter and, for a fitted estimator, every fitted
-    attribute (weights, loss curve, classes, feature names, ...) and the
-    optimizer's state, so that ``partial_fit`` and ``warm_start`` continue
-    exactly where they stopped.
+    A :class:`SquiggleRegressor` or :class:`SquiggleClassifier` is written as
+    the library's model file: an ``.npz`` archive of plain arrays and JSON
+    that :func:`load` reads without unpickling anything. It records the
+    format version, the library version, the class, every parameter and, for
+    a fitted estimator, every fitted attribute (weights, loss curve, classes,
+    feature names, ...) and the optimizer's state, so that ``partial_fit``
+    and ``warm_start`` continue exactly where they stopped.
+
+    Any other scikit-learn estimator (a Pipeline, ColumnTransformer,
+    FeatureUnion..., made of scikit-learn's estimators and ours) is written
+    with skops (``skops.io.dump``: a zip of JSON and arrays, whatever the
+    name of ``path``), after checking that every type it references is
+    trusted: those skops trusts by default (scikit-learn's estimators,
+    numpy, scipy, Python's plain data) and the library's estimators. A
+    reference to anything else, such as a ``FunctionTransformer`` holding
+    ``os.system``, could run code when the file is loaded: it is refused,
+    and nothing is written.
 
     Parameters
     ----------
-    estimator : SquiggleRegressor or SquiggleClassifier
-        The estimator, fitted or not. Its ``random_state`` must be an int or
+    estimator : estimator
+        One of our estimators, or a scikit-learn estimator holding them,
+        fitted or not. Our estimator's ``random_state`` must be an int or
         None (a ``RandomState`` instance cannot be stored as plain data), and
         ``scoring`` a string or None. Callbacks set with ``set_callbacks``
         are not saved (they are code, not data): set them again after loading.
@@ -57,8 +76,10 @@ def save(estimator, path):
     Raises
     ------
     ValueError
-        If the estimator holds something that cannot be stored as plain data:
-        an object array, a ``RandomState``, an unknown attribute.
+        If the estimator holds something that cannot be stored as plain data
+        (an object array, a ``RandomState``, an unknown attribute), or, for a
+        pipeline, references a type outside the trusted list (the error names
+        it and where it sits). An existing file at ``path`` is left as it was.
 
     See Also
     --------
@@ -82,6 +103,12 @@ def save(estimator, path):
     >>> bool((again.predict_proba(X) == clf.predict_proba(X)).all())
     True
     """
+    if type(estimator) not in ESTIMATORS.values():
+        from . import pipelines
+
+        data = pipelines.dumps(estimator)
+        _write_atomically(path, lambda file: file.write(data))
+        return
     try:
         metadata, arrays = dump(estimator)
         text = json.dumps(metadata)
@@ -91,7 +118,13 @@ def save(estimator, path):
     except Refused as exc:
         raise ValueError(f"Cannot save the estimator: {exc}") from None
     arrays[METADATA] = np.array(text)
+    # A file object, not a name: numpy would append ".npz" to a name.
+    _write_atomically(path, lambda file: np.savez(file, allow_pickle=False, **arrays))
 
+
+def _write_atomically(path, write):
+    """Call ``write(file)`` on a temporary file in ``path``'s folder, then move
+    it over ``path``: an existing file is replaced whole or not at all."""
     path = os.fspath(path)
     folder, base = os.path.split(os.path.abspath(path))
     tmp = os.path.join(folder, f".{base}.{uuid.uuid4().hex}.tmp")
@@ -99,8 +132,7 @@ def save(estimator, path):
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as file:
-            # A file object, not a name: numpy would append ".npz" to a name.
-            np.savez(file, allow_pickle=False, **arrays)
+            write(file)
             file.flush()
             os.fsync(file.fileno())
         os.replace(tmp, path)
@@ -111,11 +143,17 @@ def save(estimator, path):
 
 
 def load(path):
-    """Load an estimator from a model file written by :func:`save`.
+    """Load an estimator or a pipeline from a file written by :func:`save`.
 
-    Loading never runs code from the file: it is read with
-    ``np.load(path, allow_pickle=False)``, and every field is checked against
-    what the format allows before the estimator is built.
+    Loading never runs code from the file. The kind of file is read from its
+    content, whatever its name: a model file (an ``.npz`` archive holding
+    ``metadata.npy``) is read with ``np.load(path, allow_pickle=False)``, and
+    every field is checked against what the format allows before the
+    estimator is built; a skops file (a zip holding ``schema.json``) is
+    checked with ``skops.io.get_untrusted_types`` and refused if it
+    references any type outside the trusted list (see :func:`save`), before
+    anything is built; otherwise ``skops.io.load`` builds it, trusting that
+    list only.
 
     Parameters
     ----------
@@ -124,20 +162,23 @@ def load(path):
 
     Returns
     -------
-    estimator : SquiggleRegressor or SquiggleClassifier
-        The estimator, with its parameters and, if it was fitted, its fitted
-        state: it predicts exactly as the saved one did, and ``partial_fit``
-        and ``warm_start`` continue from the saved optimizer state.
+    estimator : estimator
+        The estimator or pipeline, with its parameters and, if it was fitted,
+        its fitted state: it predicts exactly as the saved one did, and our
+        estimators' ``partial_fit`` and ``warm_start`` continue from the
+        saved optimizer state.
 
     Raises
     ------
     FileNotFoundError
         If there is no file at ``path``.
     ValueError
-        If the file is not a model file: a pickle or other file, an archive
-        holding a pickled object array, unknown or missing fields, arrays of
-        the wrong shape or dtype, an unknown class, or a format version newer
-        than this library reads.
+        If the file is not one that :func:`save` writes (the error says what
+        it is: a pickle, a CSV or other text file, another zip archive...), a
+        model file holding a pickled object array, unknown or missing fields,
+        arrays of the wrong shape or dtype, an unknown class, or a format
+        version newer than this library reads, or a skops file that
+        references an untrusted type (the error names it).
 
     See Also
     --------
@@ -166,6 +207,10 @@ def load(path):
     if not os.path.isfile(path):
         raise FileNotFoundError(f"No model file at {path!r}.")
     _check_is_archive(path)
+    if _archive_kind(path) == "skops":
+        from . import pipelines
+
+        return pipelines.load(path)
     try:
         arrays = _read_arrays(path)
         text = arrays.pop(METADATA, None)
@@ -213,10 +258,43 @@ def _check_is_archive(path):
         "their source."
     )
     raise ValueError(
-        f"Cannot load {path!r}: it is {_what_file(head)}, not an .npz archive "
-        "written by sknn_squiggle.save."
+        f"Cannot load {path!r}: it is {_what_file(head)}, not an .npz model file "
+        "or a skops file written by sknn_squiggle.save."
         + (pickle_note if head[:1] == b"\x80" or _compressed(head) else "")
     )
+
+
+def _archive_kind(path):
+    """The kind of a zip archive: "npz" for a model file, "skops" for a skops
+    file; refuse, saying what it holds, any other zip archive."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise ValueError(
+            f"Cannot load {path!r}: it starts as a zip archive but cannot be read "
+            f"as one ({type(exc).__name__}: {exc}): the file is malformed, "
+            "truncated or corrupt."
+        ) from exc
+    if f"{METADATA}.npy" in names:
+        return "npz"
+    if SKOPS_SCHEMA in names:
+        return "skops"
+    raise ValueError(
+        f"Cannot load {path!r}: it is {_what_zip(names)}, not an .npz model file "
+        f"or a skops file written by sknn_squiggle.save (a model file holds "
+        f"{METADATA}.npy, a skops file {SKOPS_SCHEMA})."
+    )
+
+
+def _what_zip(names):
+    """What a zip archive that is neither kind of file is, from the names of
+    its members."""
+    shown = ", ".join(repr(n) for n in names[:3])
+    shown += f" and {len(names) - 3} more" if len(names) > 3 else ""
+    if all(name.endswith(".npy") for name in names):
+        return f"an .npz archive of numpy arrays holding {shown}"
+    return f"a zip archive holding {shown}"
 
 
 def _compressed(head):
@@ -237,6 +315,13 @@ def _what_file(head):
         return "a compressed file (gzip or zlib, as joblib's compressed pickles)"
     if head[:8] == b"\x89HDF\r\n\x1a\n":
         return "an HDF5 file"
+    if head[:4] == b"PK\x03\x04":
+        # Model files and skops files are both zips: _what_zip tells them
+        # apart by their members.
+        return "a zip archive"
+    if head[:4] == b"PK\x05\x06":
+        # A zip's end record with no member before it.
+        return "an empty zip archive"
     try:
         text = head.decode("utf-8")
     except UnicodeDecodeError:

@@ -172,8 +172,29 @@ def _numeric_block(X, indices):
     return values
 
 
-def _robust_center_scale(x):
-    """Median centre and robust scale of the finite values x of one column.
+def weighted_percentile(x, w, q):
+    """Percentiles ``q`` (in [0, 100]) of ``x`` weighted by ``w``, as numpy's
+    linear interpolation gives them on the data with each value repeated
+    ``w`` times.
+
+    With ``x`` sorted and ``c`` the cumulative weights, the expanded data's
+    entry ``j`` (0-based) is the first ``x_i`` with ``c_i > j``; the
+    percentile ``q`` interpolates linearly between the entries
+    ``floor(h)`` and ``floor(h) + 1``, ``h = q / 100 (sum(w) - 1)``. Unit
+    weights give ``np.percentile(x, q)``; zero weights drop their values.
+    """
+    order = np.argsort(x, kind="stable")
+    x, c = x[order], np.cumsum(w[order])
+    h = np.asarray(q, dtype=np.float64) / 100.0 * (c[-1] - 1.0)
+    low = np.floor(h)
+    entry = lambda j: x[np.minimum(np.searchsorted(c, j, side="right"), len(x) - 1)]  # noqa: E731
+    below, above = entry(low), entry(low + 1)
+    return below + (h - low) * (above - below)
+
+
+def _robust_center_scale(x, w=None):
+    """Median centre and robust scale of the finite values x of one column
+    (weighted by ``w``: as if each value were repeated ``w`` times).
 
         c = q_{1/2},
         s = 1 / (q_{3/4} - q_{1/4})   if q_{3/4} > q_{1/4},
@@ -185,7 +206,10 @@ def _robust_center_scale(x):
     """
     if x.size == 0:
         return 0.0, 0.0
-    q_1, c, q_3 = np.percentile(x, [25, 50, 75])
+    if w is None:
+        q_1, c, q_3 = np.percentile(x, [25, 50, 75])
+    else:
+        q_1, c, q_3 = weighted_percentile(x, w, [25, 50, 75])
     x_min, x_max = x.min(), x.max()
     if q_3 > q_1:
         s = 1.0 / (q_3 - q_1)
@@ -196,8 +220,9 @@ def _robust_center_scale(x):
     return float(c), float(s)
 
 
-def _standard_center_scale(x):
-    """Mean centre and inverse standard deviation of the finite values x.
+def _standard_center_scale(x, w=None):
+    """Mean centre and inverse standard deviation of the finite values x
+    (weighted by ``w``).
 
         c = mean(x),  s = 1 / sqrt(mean((x - c)^2))   (ddof = 0),
 
@@ -206,8 +231,8 @@ def _standard_center_scale(x):
     """
     if x.size == 0 or x.max() == x.min():
         return (float(x[0]) if x.size else 0.0), 0.0
-    c = x.mean()
-    return float(c), float(1.0 / x.std())
+    c = np.average(x, weights=w)
+    return float(c), float(1.0 / np.sqrt(np.average((x - c) ** 2, weights=w)))
 
 
 def _smooth_clip(z):
@@ -540,7 +565,7 @@ None, default="from_dtype"
     # Fit
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Learn the column kinds, numeric statistics and categorical levels.
 
         Parameters
@@ -549,6 +574,10 @@ None, default="from_dtype"
             The raw table; missing values may be NaN, None or pd.NA.
         y : None
             Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows: the statistics are those of the table with
+            each row repeated as many times (rows of weight 0 are left out:
+            they bring no level, no missing value and no range).
 
         Returns
         -------
@@ -556,10 +585,24 @@ None, default="from_dtype"
             The fitted encoder.
         """
         X = self._check_table(X, reset=True)
+        w = None
+        if sample_weight is not None:
+            w = np.asarray(sample_weight, dtype=np.float64)
+            if w.shape != (X.shape[0],):
+                raise ValueError(
+                    f"sample_weight has shape {w.shape}; X has {X.shape[0]} rows."
+                )
+            if not (np.isfinite(w).all() and (w >= 0).all() and w.sum() > 0):
+                raise ValueError(
+                    "sample_weight must be finite and non-negative, with at least "
+                    "one non-zero weight."
+                )
+            X = X[w > 0] if isinstance(X, np.ndarray) else X.loc[w > 0]
+            w = w[w > 0]
         self.is_categorical_ = self._categorical_mask(X)
         self.numeric_columns_ = np.flatnonzero(~self.is_categorical_)
         self.categorical_columns_ = np.flatnonzero(self.is_categorical_)
-        self._fit_numeric(_numeric_block(X, self.numeric_columns_))
+        self._fit_numeric(_numeric_block(X, self.numeric_columns_), w)
         columns = _columns(X)
         self.categories_ = [_fit_levels(columns[j]) for j in self.categorical_columns_]
         self._fit_layout()
@@ -632,21 +675,24 @@ None, default="from_dtype"
         mask[[position[name] for name in spec.tolist()]] = True
         return mask
 
-    def _fit_numeric(self, values):
-        """Per-column centre, scale, finite range and missingness of fit."""
+    def _fit_numeric(self, values, w=None):
+        """Per-column centre, scale, finite range and missingness of fit
+        (the statistics weighted by ``w``)."""
         center_scale = {
             "robust": _robust_center_scale,
             "standard": _standard_center_scale,
-            None: lambda x: (0.0, 1.0),
+            None: lambda x, w: (0.0, 1.0),
         }[self.numeric_scaling]
         m = values.shape[1]
         self.center_, self.scale_ = np.zeros(m), np.zeros(m)
         self.data_min_, self.data_max_ = np.zeros(m), np.zeros(m)
         self.missing_in_fit_ = np.isnan(values).any(axis=0)
         for i in range(m):
-            x = values[:, i]
-            x = x[np.isfinite(x)]
-            self.center_[i], self.scale_[i] = center_scale(x)
+            finite = np.isfinite(values[:, i])
+            x = values[finite, i]
+            self.center_[i], self.scale_[i] = center_scale(
+                x, None if w is None else w[finite]
+            )
             if x.size:
                 self.data_min_[i], self.data_max_[i] = x.min(), x.max()
 

@@ -30,6 +30,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import (
     _check_sample_weight,
+    _num_samples,
     check_is_fitted,
     column_or_1d,
 )
@@ -43,6 +44,7 @@ from .._nn.network import Network, initial_values, values_by_name
 from .._training.monitor import with_callbacks
 from .._training.schedules import REGULARISATION_SCHEDULES, SCHEDULES
 from .._training.state import Settings
+from .._training.validation import row_keys
 from ._encoder import TableEncoder
 
 #: The learning-rate factors of the parameter groups (RealMLP-TD's): the
@@ -123,9 +125,10 @@ class BaseTabularSquiggle(BaseSquiggle):
     # ------------------------------------------------------------------
     # Validate
 
-    def _encode_X(self, X, reset):
+    def _encode_X(self, X, reset, sample_weight=None):
         """The raw table as the network's input (``[numeric | flags |
-        codes]``); the encoder is fitted on a first call."""
+        codes]``); the encoder is fitted on a first call (with the rows'
+        weights)."""
         if reset:
             self.encoder_ = TableEncoder(
                 categorical_features=self.categorical_features,
@@ -134,7 +137,7 @@ class BaseTabularSquiggle(BaseSquiggle):
                 missing_indicators=self.missing_indicators,
                 one_hot_max_levels=self.one_hot_max_levels,
                 dtype=np.dtype(self.dtype),
-            ).fit(X)
+            ).fit(X, sample_weight=sample_weight)
             self.n_features_in_ = self.encoder_.n_features_in_
             if hasattr(self.encoder_, "feature_names_in_"):
                 self.feature_names_in_ = self.encoder_.feature_names_in_
@@ -148,17 +151,18 @@ class BaseTabularSquiggle(BaseSquiggle):
                 f"{type(self).__name__} requires y to be passed, but the target y "
                 "is None."
             )
-        X_enc = self._encode_X(X, reset)
-        y = self._checked_targets(y, X_enc.shape[0])
-        Y = self._encode_targets(y, X_enc.dtype)
+        n = _num_samples(X)
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, X_enc, dtype=X_enc.dtype, ensure_non_negative=True
+            sample_weight = self._checked_sample_weight(
+                _check_sample_weight(sample_weight, np.empty((n, 0))), np.empty((n, 0))
             )
-        sample_weight = self._checked_sample_weight(
-            self._with_class_weights(y, sample_weight, X_enc.dtype), X_enc
-        )
-        return X_enc, Y, sample_weight
+        X_enc = self._encode_X(X, reset, sample_weight)
+        y = self._checked_targets(y, n)
+        Y = self._encode_targets(y, X_enc.dtype, sample_weight)
+        if sample_weight is not None:
+            sample_weight = sample_weight.astype(X_enc.dtype)
+        weights = self._with_class_weights(y, sample_weight, X_enc.dtype)
+        return X_enc, Y, self._checked_sample_weight(weights, X_enc)
 
     def _with_class_weights(self, y, sample_weight, dtype):
         """The sample weights times the class weights (classifier only)."""
@@ -261,12 +265,21 @@ class BaseTabularSquiggle(BaseSquiggle):
             block.append(Dropout(units, self.dropout, random_state=seed))
         return block
 
-    def _initial_params(self, layers, layout, X, rng):
-        """Each layer's start, the dense layers fitted to their input on (at
-        most ``_INIT_ROWS``) training rows."""
-        if X.shape[0] > _INIT_ROWS:
-            X = X[rng.choice(X.shape[0], _INIT_ROWS, replace=False)]
-        values = initial_values(layers, rng, X if self.ntk else None)
+    def _initial_params(self, problem, layout):
+        """Each layer's start, the dense layers fitted to the training rows
+        (their weighted statistics; at most ``_INIT_ROWS`` of them).
+
+        The rows are taken in the order of a seeded key of their content (not
+        their positions), so that the start does not depend on the rows'
+        order and a row of weight ``k`` counts as ``k`` copies of it.
+        """
+        X, rng = problem.X, problem.rng
+        w = problem.sample_weight
+        w = np.ones(X.shape[0]) if w is None else w
+        order = np.argsort(row_keys([X], int(rng.randint(2**62))), kind="stable")
+        order = order[w[order] > 0][:_INIT_ROWS]
+        data = X[order] if self.ntk else None
+        values = initial_values(problem.layers, rng, data, w[order])
         return layout.pack(values_by_name(values), X.dtype)
 
     # ------------------------------------------------------------------
@@ -298,6 +311,8 @@ class BaseTabularSquiggle(BaseSquiggle):
             regularisation_schedule=self.regularisation_schedule,
             best_epoch_ties="last",
             fixed_epochs=True,
+            warn_batch_size=False,
+            content_split=True,
         )
 
     def _set_fitted(self, state):
@@ -506,12 +521,17 @@ best_validation_score_
             )
         return y
 
-    def _encode_targets(self, y, dtype):
-        """Standardised targets ``(y - mean) / std`` (std 1 for a constant)."""
-        self.target_mean_ = y.mean(axis=0)
-        scale = y.std(axis=0)
+    def _encode_targets(self, y, dtype, sample_weight=None):
+        """Standardised targets ``(y - mean) / std`` (std 1 for a constant),
+        the statistics weighted as the rows; the range of the rows of
+        positive weight."""
+        self.target_mean_ = np.average(y, axis=0, weights=sample_weight)
+        scale = np.sqrt(
+            np.average((y - self.target_mean_) ** 2, axis=0, weights=sample_weight)
+        )
         self.target_scale_ = np.where(scale > 0, scale, 1.0)
-        self.target_min_, self.target_max_ = y.min(axis=0), y.max(axis=0)
+        kept = y if sample_weight is None else y[sample_weight > 0]
+        self.target_min_, self.target_max_ = kept.min(axis=0), kept.max(axis=0)
         return ((y - self.target_mean_) / self.target_scale_).astype(dtype)
 
     def _decode_targets(self, y):
@@ -668,7 +688,7 @@ best_validation_score_
             )
         return y
 
-    def _encode_targets(self, y, dtype):
+    def _encode_targets(self, y, dtype, sample_weight=None):
         """One-hot rows over the classes, label-smoothed:
         ``(1 - eps) onehot + eps / K``."""
         self.classes_, codes = np.unique(y, return_inverse=True)

@@ -50,13 +50,16 @@ class Problem(NamedTuple):
 
 class Settings(NamedTuple):
     """The estimator's parameters that the solvers read (see the estimators'
-    docstrings for their meaning), and five that only the tabular estimators
+    docstrings for their meaning), and seven that only the tabular estimators
     set: ``weight_decay`` (decoupled, of the penalised parameters),
     ``adam_learning_rate`` (adam's schedule), ``regularisation_schedule``
     (the strength of weight decay and dropout over training),
     ``best_epoch_ties`` ("last": the last of equally good validation epochs
-    is restored, "first" as scikit-learn) and ``fixed_epochs`` (training
-    runs its ``max_iter`` epochs by design: no ConvergenceWarning).
+    is restored, "first" as scikit-learn), ``fixed_epochs`` (training
+    runs its ``max_iter`` epochs by design: no ConvergenceWarning) and
+    ``warn_batch_size`` (scikit-learn's warning when ``batch_size`` exceeds
+    the rows) and ``content_split`` (the validation rows are chosen by their
+    content, so that weights mean repeated rows).
     """
 
     solver: str
@@ -83,6 +86,8 @@ class Settings(NamedTuple):
     regularisation_schedule: str = "constant"
     best_epoch_ties: str = "first"
     fixed_epochs: bool = False
+    warn_batch_size: bool = True
+    content_split: bool = False
 
 
 @dataclass

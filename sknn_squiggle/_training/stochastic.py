@@ -55,7 +55,13 @@ def fit_stochastic(problem, settings, state, monitor, score):
     )
     state.optimizer = optimizer
     (X, y, sample_weight), validation = _training_rows(problem, settings, score)
-    batch_size = batch_rows(settings.batch_size, X.shape[0], warn=True)
+    if validation is None and settings.early_stopping:
+        # No validation set after all: track the training loss instead.
+        state.validation_scores = state.best_validation_score = None
+        state.best_loss = np.inf
+    batch_size = batch_rows(
+        settings.batch_size, X.shape[0], warn=settings.warn_batch_size
+    )
     net = Network(
         problem.layers, params, batch_size, problem.loss, problem.trainable_mask
     )
@@ -68,7 +74,7 @@ def fit_stochastic(problem, settings, state, monitor, score):
         state,
         settings.tol,
         settings.n_iter_no_change,
-        settings.early_stopping,
+        validation is not None,
         settings.best_epoch_ties,
     )
     if not settings.incremental:
@@ -124,13 +130,24 @@ def _optimizer_for(optimizer, params, settings, layout):
 
 def _training_rows(problem, settings, score):
     """The rows to train on and the :class:`Validation` of early stopping
-    (None without it)."""
+    (None without it).
+
+    A split by content (the tabular estimators') that cannot hold out two
+    rows without splitting duplicates, or leaves nothing to train on, gives
+    no validation set: all rows train and the last epoch is kept.
+    """
     rows = (problem.X, problem.y, problem.sample_weight)
     if not settings.early_stopping:
         return rows, None
     train, (X_val, y_val, sw_val) = split_validation(
-        *rows, settings.validation_fraction, problem.rng, problem.stratify
+        *rows,
+        settings.validation_fraction,
+        problem.rng,
+        problem.stratify,
+        by_content=settings.content_split,
     )
+    if settings.content_split and (X_val.shape[0] < 2 or train[0].shape[0] < 1):
+        return rows, None
     return train, Validation(X_val, y_val, sw_val, LOSSES[problem.loss], score)
 
 

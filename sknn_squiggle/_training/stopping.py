@@ -43,6 +43,12 @@ def raise_nothing_finite():
     )
 
 
+# Under ties="last", validation scores this close to the best (relatively)
+# tie with it: weighted averages that differ only by rows of negligible
+# weight are not better or worse.
+_TIE = 1e-6
+
+
 class Stopping:
     """Patience, the best parameters, and the messages of stopping.
 
@@ -57,7 +63,8 @@ class Stopping:
         The estimator's settings.
     ties : {"first", "last"}, default="first"
         Which of equally good validation epochs is the best: the first (as
-        scikit-learn) or the last.
+        scikit-learn) or the last (scores within a relative 1e-6 of the best
+        tie with it).
     """
 
     def __init__(
@@ -88,9 +95,11 @@ class Stopping:
             else:
                 state.no_improvement_count = 0
             best = state.best_validation_score
-            if val_score > best or (self.ties == "last" and val_score == best):
+            if val_score > best:
                 state.best_validation_score = val_score
                 # The validation score evaluated them: no need to wait.
+                self.best_params[:] = self.params
+            elif self.ties == "last" and val_score >= best - _TIE * max(1.0, abs(best)):
                 self.best_params[:] = self.params
             return
         if loss > state.best_loss - tol:
