@@ -14,10 +14,9 @@ da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
 
 import joblib  # noqa: E402
-from sklearn.datasets import make_classification  # noqa: E402
+from conftest import separable_classification  # noqa: E402
 from sklearn.metrics import r2_score  # noqa: E402
 from sklearn.model_selection import GridSearchCV, StratifiedKFold  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from sknn_squiggle import SquiggleClassifier, SquiggleRegressor  # noqa: E402
 
@@ -37,18 +36,6 @@ def client():
     cluster.close()
 
 
-def _data(n=120, seed=0):
-    X, y = make_classification(
-        n_samples=n,
-        n_features=4,
-        n_informative=3,
-        n_redundant=0,
-        class_sep=1.5,
-        random_state=seed,
-    )
-    return StandardScaler().fit_transform(X), y
-
-
 def _search():
     return GridSearchCV(
         SquiggleClassifier(solver="lbfgs", max_iter=30, random_state=0),
@@ -59,7 +46,7 @@ def _search():
 
 
 def test_grid_search_on_dask_cluster_matches_local_run(client):
-    X, y = _data()
+    X, y = separable_classification()
     local = _search().set_params(n_jobs=1).fit(X, y)
     with distributed.get_task_stream(client) as stream:
         with joblib.parallel_config(backend="dask"):
@@ -121,7 +108,7 @@ def _incremental(wrappers, estimator, dX, dy, **kwargs):
 
 def test_dask_ml_incremental_classifier_equals_partial_fit_over_blocks(client):
     wrappers = pytest.importorskip("dask_ml.wrappers")
-    X, y = _data(n=160)
+    X, y = separable_classification(n=160)
     dX, dy = _blocks(X, y, rows=40)
     incremental = _incremental(
         wrappers, _sgd(SquiggleClassifier), dX, dy, classes=[0, 1]

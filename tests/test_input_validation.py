@@ -1,4 +1,14 @@
-"""Bad input gets a clear error: ValueError or TypeError naming the problem."""
+"""Bad input gets a clear error: ValueError or TypeError naming the problem.
+
+Here: the data given to fit and predict (the validate stage), the
+constructor parameters' types and ranges (``_parameter_constraints``) and
+calls on an unfitted estimator. The errors of what a parameter means are
+tested with the module that decodes it: hidden layer sizes, activation
+lists, starting weights and trainable masks in test_settings.py, class
+weights and partial_fit's classes in test_classifier.py, Poisson targets in
+test_regressor.py, the validation set in test_training_validation.py,
+partial_fit with early stopping in test_base.py.
+"""
 
 import numpy as np
 import pandas as pd
@@ -86,54 +96,6 @@ FIT_CASES = {
         lambda: _clf().fit(X, Y_REG),
         "Unknown label type: continuous",
     ),
-    "Poisson with negative y": (
-        lambda: _reg(loss="poisson").fit(X, Y_REG),
-        "y must be non-negative",
-    ),
-    "hidden layer of size 0": (
-        lambda: _reg(hidden_layer_sizes=(0,)).fit(X, Y_REG),
-        "hidden_layer_sizes must hold positive integers",
-    ),
-    "hidden layer of negative size": (
-        lambda: _reg(hidden_layer_sizes=(3, -1)).fit(X, Y_REG),
-        "hidden_layer_sizes must hold positive integers",
-    ),
-    "hidden layer of float size": (
-        lambda: _reg(hidden_layer_sizes=(2.5,)).fit(X, Y_REG),
-        "hidden_layer_sizes must hold positive integers",
-    ),
-    "coefs_init with the wrong number of layers": (
-        lambda: _reg(hidden_layer_sizes=(2,), coefs_init=[np.zeros((3, 2))]).fit(
-            X, Y_REG
-        ),
-        r"coefs_init has 1 arrays but the network has 2 layers.*\(3, 2\), \(2, 1\)",
-    ),
-    "coefs_init of the wrong shape": (
-        lambda: _reg(
-            hidden_layer_sizes=(2,), coefs_init=[np.zeros((3, 3)), np.zeros((2, 1))]
-        ).fit(X, Y_REG),
-        r"coefs_init\[0\] has shape \(3, 3\); layer 0 expects shape \(3, 2\)",
-    ),
-    "intercepts_init of the wrong shape": (
-        lambda: _reg(
-            hidden_layer_sizes=(2,), intercepts_init=[np.zeros(2), np.zeros(2)]
-        ).fit(X, Y_REG),
-        r"intercepts_init\[1\] has shape \(2,\); layer 1 expects shape \(1,\)",
-    ),
-    "intercepts_init with NaN": (
-        lambda: _reg(
-            hidden_layer_sizes=(2,), intercepts_init=[[np.nan, 0.0], [0.0]]
-        ).fit(X, Y_REG),
-        r"intercepts_init\[0\] holds NaN",
-    ),
-    "class_weight naming a label not in y": (
-        lambda: _clf(class_weight={0: 1, 7: 2}).fit(X, Y_CLF),
-        r"class_weight names labels \[7\]",
-    ),
-    "class_weight for multilabel targets": (
-        lambda: _clf(class_weight="balanced").fit(X, np.c_[Y_CLF, 1 - Y_CLF]),
-        "not supported for multilabel",
-    ),
     "pandas column holding pd.NA": (
         lambda: _reg().fit(_pandas_with_na(), Y_REG),
         "NaN",
@@ -141,42 +103,6 @@ FIT_CASES = {
     "sparse X holding NaN": (
         lambda: _reg().fit(sp.csr_matrix(_with(X, (0, 0), np.nan)), Y_REG),
         "NaN",
-    ),
-    "an unknown activation in a per-layer list": (
-        lambda: _reg(hidden_layer_sizes=(2, 2), activation=["relu", "foo"]).fit(
-            X, Y_REG
-        ),
-        "activation 'foo' is not one of",
-    ),
-    "a per-layer activation list of the wrong length": (
-        lambda: _reg(hidden_layer_sizes=(2, 2), activation=["relu"]).fit(X, Y_REG),
-        "activation has 1 entries but there are 2 hidden layers",
-    ),
-    "trainable with an unknown key": (
-        lambda: _reg(trainable={"weights": [True]}).fit(X, Y_REG),
-        "trainable takes the keys",
-    ),
-    "trainable with the wrong number of layers": (
-        lambda: _reg(trainable={"coefs": [True]}).fit(X, Y_REG),
-        r"trainable\['coefs'\] has 1 entries; the network has 2 layers",
-    ),
-    "trainable with non-boolean entries": (
-        lambda: _reg(trainable={"coefs": [1, 1]}).fit(X, Y_REG),
-        "must be a bool or a boolean mask",
-    ),
-    "trainable mask of the wrong shape": (
-        lambda: _reg(
-            hidden_layer_sizes=(2,), trainable={"coefs": [np.ones((2, 2), bool), True]}
-        ).fit(X, Y_REG),
-        r"trainable\['coefs'\]\[0\] has shape \(2, 2\); layer 0 expects",
-    ),
-    "a validation set too small": (
-        lambda: _reg(early_stopping=True, validation_fraction=0.01).fit(X, Y_REG),
-        "validation set is too small",
-    ),
-    "partial_fit with early_stopping": (
-        lambda: _reg(early_stopping=True).partial_fit(X, Y_REG),
-        "partial_fit does not support early_stopping",
     ),
 }
 
@@ -221,21 +147,6 @@ def test_nan_at_predict_is_refused(fitted):
         regressor.predict(_with(X, (1, 1), np.nan))
     with pytest.raises(ValueError, match="NaN"):
         classifier.predict_proba(_with(X, (1, 1), np.nan))
-
-
-def test_partial_fit_needs_classes_first_and_knows_them_after():
-    with pytest.raises(ValueError, match="classes must be passed on the first call"):
-        SquiggleClassifier().partial_fit(X, Y_CLF)
-    classifier = SquiggleClassifier().partial_fit(X, Y_CLF, classes=[0, 1])
-    with pytest.raises(ValueError, match="`y` has classes not in `self.classes_`"):
-        classifier.partial_fit(X, Y_CLF + 5)
-
-
-def test_balanced_class_weight_is_refused_in_partial_fit():
-    with pytest.raises(ValueError, match="not available in partial_fit"):
-        SquiggleClassifier(class_weight="balanced").partial_fit(
-            X, Y_CLF, classes=[0, 1]
-        )
 
 
 # Each constructor parameter, given a value of the wrong type and one out of

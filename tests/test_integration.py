@@ -10,11 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import sklearn
+from conftest import separable_classification
 from scipy.stats import loguniform
 from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer, TransformedTargetRegressor
-from sklearn.datasets import make_classification, make_regression
+from sklearn.datasets import make_regression
 from sklearn.ensemble import StackingRegressor, VotingClassifier
 from sklearn.exceptions import UnsetMetadataPassedError
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401
@@ -39,18 +40,6 @@ from sknn_squiggle import SquiggleClassifier, SquiggleRegressor
 
 # ---------------------------------------------------------------------------
 # Tiny data and tiny networks
-
-
-def _classification(n=120, seed=0):
-    X, y = make_classification(
-        n_samples=n,
-        n_features=4,
-        n_informative=3,
-        n_redundant=0,
-        class_sep=1.5,
-        random_state=seed,
-    )
-    return StandardScaler().fit_transform(X), y
 
 
 def _regression(n=100, seed=0, n_targets=1):
@@ -130,7 +119,7 @@ def test_pipeline_with_column_transformer_on_mixed_frame():
 
 
 def test_clone_and_nested_set_params():
-    X, y = _classification()
+    X, y = separable_classification()
     pipe = Pipeline([("scale", StandardScaler()), ("squiggle", _clf())])
     pipe.set_params(squiggle__hidden_layer_sizes=(3, 2), squiggle__alpha=0.5)
     assert pipe.named_steps["squiggle"].hidden_layer_sizes == (3, 2)
@@ -155,7 +144,7 @@ def test_clone_and_nested_set_params():
 
 
 def test_grid_search_matches_cross_val_score():
-    X, y = _classification()
+    X, y = separable_classification()
     grid = {"hidden_layer_sizes": [(2,), (6,)], "alpha": [1e-4, 1.0]}
     cv = StratifiedKFold(3, shuffle=True, random_state=0)
     search = GridSearchCV(_clf(max_iter=60), grid, cv=cv).fit(X, y)
@@ -175,7 +164,7 @@ def test_grid_search_matches_cross_val_score():
 
 
 def test_grid_search_in_pipeline_over_nested_parameters():
-    X, y = _classification()
+    X, y = separable_classification()
     pipe = Pipeline([("scale", StandardScaler()), ("squiggle", _clf(max_iter=50))])
     search = GridSearchCV(
         pipe, {"squiggle__hidden_layer_sizes": [(2,), (4, 3)]}, cv=3
@@ -204,7 +193,7 @@ def test_randomized_search_over_alpha():
 
 
 def test_halving_grid_search():
-    X, y = _classification(n=160)
+    X, y = separable_classification(n=160)
     search = HalvingGridSearchCV(
         _clf(max_iter=40),
         {"hidden_layer_sizes": [(1,), (2,), (4,), (8,)]},
@@ -249,7 +238,7 @@ def test_cross_validate_scores_equal_direct_fits():
 
 
 def test_calibrated_classifier():
-    X, y = _classification(n=150)
+    X, y = separable_classification(n=150)
     calibrated = CalibratedClassifierCV(_clf(max_iter=50), cv=3, method="sigmoid")
     calibrated.fit(X, y)
     assert len(calibrated.calibrated_classifiers_) == 3
@@ -266,7 +255,7 @@ def test_calibrated_classifier():
 
 
 def test_soft_voting_averages_probabilities():
-    X, y = _classification()
+    X, y = separable_classification()
     voting = VotingClassifier(
         [
             ("small", _clf(hidden_layer_sizes=(2,))),
@@ -385,7 +374,7 @@ def _integer_weights(n, seed=0):
 
 
 def test_pipeline_step_sample_weight_equals_duplicated_rows():
-    X, y = _classification()
+    X, y = separable_classification()
     w = _integer_weights(len(y))
     pipe = Pipeline([("scale", StandardScaler()), ("squiggle", _clf(max_iter=30))])
     pipe.fit(X, y, squiggle__sample_weight=w)
@@ -396,7 +385,7 @@ def test_pipeline_step_sample_weight_equals_duplicated_rows():
 
 
 def test_metadata_routing_needs_a_request():
-    X, y = _classification()
+    X, y = separable_classification()
     w = _integer_weights(len(y))
     with sklearn.config_context(enable_metadata_routing=True):
         pipe = Pipeline([("scale", StandardScaler()), ("squiggle", _clf())])
@@ -405,7 +394,7 @@ def test_metadata_routing_needs_a_request():
 
 
 def test_metadata_routing_through_pipeline():
-    X, y = _classification()
+    X, y = separable_classification()
     w = _integer_weights(len(y))
     Xs = StandardScaler().fit_transform(X)
     with sklearn.config_context(enable_metadata_routing=True):
@@ -425,7 +414,7 @@ def test_metadata_routing_through_pipeline():
 
 
 def test_metadata_routing_through_grid_search():
-    X, y = _classification()
+    X, y = separable_classification()
     w = _integer_weights(len(y), seed=1)
     grid = {"hidden_layer_sizes": [(2,), (4,)]}
     cv = KFold(3, shuffle=True, random_state=0)

@@ -11,6 +11,15 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import (
+    BP,
+    DOSAGE,
+    EFFECTIVE,
+    LESSON,
+    lesson_network,
+    lesson_squiggle,
+    softplus,
+)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPRegressor
 from threadpoolctl import threadpool_limits
@@ -18,15 +27,9 @@ from threadpoolctl import threadpool_limits
 from sknn_squiggle import SquiggleRegressor
 from sknn_squiggle.__main__ import main
 
-DOSAGE = np.array([[0.0], [0.5], [1.0]])
-EFFECTIVE = np.array([0.0, 1.0, 0.0])
-
-# Part one of the lesson: the network already fitted to the dosages.
-W1, B1, W2, B2, W3, W4, B3 = -34.4, 2.14, -2.52, 1.29, -1.3, 2.28, -0.58
-# Part two: everything optimal but b3, which starts at 0.
-BP = {"w1": 3.34, "b1": -1.43, "w2": -3.53, "b2": 0.57, "w3": -1.22, "w4": -2.30}
-
-FROZEN = {"coefs": [False, False], "intercepts": [False, False]}
+W1, B1, W2, B2, W3, W4, B3 = (
+    LESSON[k] for k in ("w1", "b1", "w2", "b2", "w3", "w4", "b3")
+)
 ONLY_B3 = {"coefs": [False, False], "intercepts": [False, True]}
 
 # The lesson rounds to two decimals (one for the weights it writes so): a
@@ -34,36 +37,6 @@ ONLY_B3 = {"coefs": [False, False], "intercepts": [False, True]}
 # digit, plus a little for floating point.
 TWO_DECIMALS = 0.005 + 1e-9
 ONE_DECIMAL = 0.05 + 1e-9
-
-
-def softplus(x):
-    return np.log1p(np.exp(x))
-
-
-def lesson_squiggle(x, w1, b1, w2, b2, w3, w4, b3):
-    """The lesson's network written out by hand."""
-    return w3 * softplus(w1 * x + b1) + w4 * softplus(w2 * x + b2) + b3
-
-
-def gradient_descent_network(w1, b1, w2, b2, w3, w4, b3, learning_rate_init=1.0):
-    """A SquiggleRegressor doing plain full-batch gradient descent from the
-    given weights, fitted with every parameter frozen (so it holds exactly
-    them)."""
-    reg = SquiggleRegressor(
-        hidden_layer_sizes=(2,),
-        activation="softplus",
-        solver="sgd",
-        learning_rate_init=learning_rate_init,
-        momentum=0.0,
-        nesterovs_momentum=False,
-        batch_size=3,
-        shuffle=False,
-        alpha=0.0,
-        coefs_init=[np.array([[w1, w2]]), np.array([[w3], [w4]])],
-        intercepts_init=[np.array([b1, b2]), np.array([b3])],
-        trainable=FROZEN,
-    )
-    return reg.partial_fit(DOSAGE, EFFECTIVE)
 
 
 def ssr(y, p):
@@ -75,19 +48,19 @@ def ssr(y, p):
 
 
 @pytest.fixture(scope="module")
-def lesson_network():
-    return gradient_descent_network(W1, B1, W2, B2, W3, W4, B3)
+def fitted_lesson():
+    return lesson_network(W1, B1, W2, B2, W3, W4, B3)
 
 
-def test_frozen_fit_keeps_the_published_weights(lesson_network):
-    np.testing.assert_array_equal(lesson_network.coefs_[0], [[W1, W2]])
-    np.testing.assert_array_equal(lesson_network.coefs_[1], [[W3], [W4]])
-    np.testing.assert_array_equal(lesson_network.intercepts_[0], [B1, B2])
-    np.testing.assert_array_equal(lesson_network.intercepts_[1], [B3])
+def test_frozen_fit_keeps_the_published_weights(fitted_lesson):
+    np.testing.assert_array_equal(fitted_lesson.coefs_[0], [[W1, W2]])
+    np.testing.assert_array_equal(fitted_lesson.coefs_[1], [[W3], [W4]])
+    np.testing.assert_array_equal(fitted_lesson.intercepts_[0], [B1, B2])
+    np.testing.assert_array_equal(fitted_lesson.intercepts_[1], [B3])
 
 
-def test_forward_pass_top_node(lesson_network):
-    parts = lesson_network.decompose([[0.0], [0.1]])
+def test_forward_pass_top_node(fitted_lesson):
+    parts = fitted_lesson.decompose([[0.0], [0.1]])
     x_top = parts.pre_activations[0][:, 0]
     y_top = parts.activations[0][:, 0]
     # The lesson: 2.14 and -1.3 on the x-axis, 2.25 and 0.24 on the y-axis.
@@ -104,22 +77,22 @@ def test_forward_pass_top_node(lesson_network):
     assert blue == pytest.approx(W3 * softplus(B1), rel=1e-12)
 
 
-def test_forward_pass_bottom_node(lesson_network):
-    parts = lesson_network.decompose([[0.0]])
+def test_forward_pass_bottom_node(fitted_lesson):
+    parts = fitted_lesson.decompose([[0.0]])
     assert parts.pre_activations[0][0, 1] == pytest.approx(1.29, abs=TWO_DECIMALS)
     assert parts.activations[0][0, 1] == pytest.approx(1.53, abs=TWO_DECIMALS)
     assert parts.contributions[0, 1, 0] == pytest.approx(W4 * softplus(B2), rel=1e-12)
 
 
-def test_the_squiggle_fits_the_data(lesson_network):
-    parts = lesson_network.decompose(DOSAGE)
+def test_the_squiggle_fits_the_data(fitted_lesson):
+    parts = fitted_lesson.decompose(DOSAGE)
     squiggle = parts.output[:, 0]
     np.testing.assert_allclose(squiggle, [0.0, 1.0, 0.0], atol=0.05)
     np.testing.assert_allclose(
         squiggle, lesson_squiggle(DOSAGE[:, 0], W1, B1, W2, B2, W3, W4, B3)
     )
     # For the regressor the squiggle is the prediction.
-    np.testing.assert_allclose(lesson_network.predict(DOSAGE), squiggle)
+    np.testing.assert_allclose(fitted_lesson.predict(DOSAGE), squiggle)
 
 
 # ----------------------------------------------------------------------
@@ -127,7 +100,7 @@ def test_the_squiggle_fits_the_data(lesson_network):
 
 
 def test_predictions_and_ssr_along_b3():
-    start = gradient_descent_network(**BP, b3=0.0)
+    start = lesson_network(**BP, b3=0.0)
     predictions = start.predict(DOSAGE)
     np.testing.assert_allclose(predictions, [-2.6, -1.61, -2.61], atol=TWO_DECIMALS)
     np.testing.assert_allclose(
@@ -136,7 +109,7 @@ def test_predictions_and_ssr_along_b3():
     lesson_ssr = {0.0: (20.4, ONE_DECIMAL), 1.0: (7.8, ONE_DECIMAL)}
     lesson_ssr |= {2.0: (1.11, TWO_DECIMALS), 3.0: (0.46, TWO_DECIMALS)}
     for b3, (expected, tol) in lesson_ssr.items():
-        shifted = gradient_descent_network(**BP, b3=b3)
+        shifted = lesson_network(**BP, b3=b3)
         assert ssr(EFFECTIVE, shifted.predict(DOSAGE)) == pytest.approx(
             expected, abs=tol
         ), b3
@@ -150,7 +123,7 @@ def _b3_descent(n_steps):
     take learning_rate_init = 0.1 * 2 * 3 = 0.6 with plain full-batch sgd
     (momentum 0, batch_size 3, no shuffling, alpha 0).
     """
-    reg = gradient_descent_network(**BP, b3=0.0, learning_rate_init=0.1 * 2 * 3)
+    reg = lesson_network(**BP, b3=0.0, learning_rate_init=0.1 * 2 * 3)
     reg.set_params(trainable=ONLY_B3)
     values = [0.0]
     for _ in range(n_steps):

@@ -3,7 +3,8 @@
 DataFrames keep their column names (``feature_names_in_``) and are checked
 against them at prediction time exactly as scikit-learn checks them; Series,
 categorical, string and boolean targets come back from ``predict`` as labels of
-the same kind; ``history_`` turns into a one-row-per-epoch DataFrame.
+the same kind. (``history_`` as a one-row-per-epoch DataFrame:
+test_training_monitor.py.)
 
 Expected values come from the data themselves (the labels we passed in) or
 from scikit-learn (its MLPClassifier, its validation messages).
@@ -324,95 +325,3 @@ def test_mixed_integer_and_float_columns():
     assert reg.n_features_in_ == 4
     assert reg.coefs_[0].shape == (4, 8)
     assert reg.score(X, X["bill"]) > 0.9
-
-
-# ---------------------------------------------------------------------------
-# history_ as a table
-
-_BASE_COLUMNS = ["epoch", "loss", "learning_rate", "seconds"]
-
-
-def _history_frame(est):
-    if not hasattr(est, "history_"):
-        pytest.xfail("history_ is not in sknn_squiggle yet")
-    return pd.DataFrame(est.history_)
-
-
-@pytest.mark.parametrize("solver", ["sgd", "adam"])
-def test_history_is_one_row_per_epoch(solver):
-    X = _frame()
-    # 80 samples, batch_size="auto" (200): one step per epoch.
-    reg = _reg(solver=solver, max_iter=15, learning_rate_init=0.01, tol=0.0)
-    reg.fit(X, X["bill"])
-    table = _history_frame(reg)
-    assert list(table.columns) == _BASE_COLUMNS
-    assert len(table) == reg.n_iter_ == 15
-    np.testing.assert_array_equal(table["epoch"], np.arange(1, 16))
-    np.testing.assert_allclose(table["loss"], reg.loss_curve_)
-    assert np.issubdtype(table["loss"].dtype, np.floating)
-    if solver == "sgd":
-        expected_rate = np.full(15, 0.01)
-    else:
-        # Adam's step size after t steps: eta * sqrt(1 - beta2^t) / (1 - beta1^t).
-        t = np.arange(1, 16)
-        expected_rate = 0.01 * np.sqrt(1 - 0.999**t) / (1 - 0.9**t)
-    np.testing.assert_allclose(table["learning_rate"], expected_rate, rtol=1e-12)
-    # Seconds since the fit started: finite and never going back.
-    seconds = table["seconds"].to_numpy()
-    assert np.all(np.isfinite(seconds)) and np.all(seconds >= 0)
-    assert np.all(np.diff(seconds) >= 0)
-
-
-def test_history_records_the_adaptive_learning_rate():
-    X = _frame()
-    # tol so large that no epoch counts as an improvement: the adaptive rate
-    # is divided by 5 after every n_iter_no_change + 1 epochs.
-    reg = _reg(
-        solver="sgd",
-        learning_rate="adaptive",
-        learning_rate_init=0.01,
-        n_iter_no_change=2,
-        tol=1e6,
-        max_iter=9,
-    ).fit(X, X["bill"])
-    rates = _history_frame(reg)["learning_rate"].to_numpy()
-    assert rates[0] == pytest.approx(0.01)
-    assert rates.min() < 0.01
-    # Only ever divided by 5.
-    ratios = rates[:-1] / rates[1:]
-    assert np.all(np.isclose(ratios, 1.0) | np.isclose(ratios, 5.0))
-
-
-def test_history_with_early_stopping_has_validation_columns():
-    X = _frame(n=120)
-    y = _labels_of_kind(X, "str dtype")
-    clf = _clf(solver="adam", early_stopping=True, max_iter=12, tol=0.0)
-    clf.set_params(learning_rate_init=0.01, n_iter_no_change=100)
-    clf.fit(X, y)
-    table = _history_frame(clf)
-    assert set(table.columns) == set(_BASE_COLUMNS) | {"val_loss", "val_score"}
-    assert len(table) == clf.n_iter_ == 12
-    np.testing.assert_allclose(table["val_score"], clf.validation_scores_)
-    assert table["val_score"].between(0, 1).all()
-    assert (table["val_loss"] > 0).all()
-    # A network that learns: the validation loss falls over the epochs.
-    assert table["val_loss"].iloc[-1] < table["val_loss"].iloc[0]
-
-
-def test_history_for_lbfgs_is_one_row_per_iteration():
-    X = _frame()
-    reg = _reg(max_iter=20).fit(X, X["bill"] ** 2)
-    table = _history_frame(reg)
-    assert {"epoch", "loss"} <= set(table.columns)
-    assert len(table) == reg.n_iter_
-    np.testing.assert_array_equal(table["epoch"], np.arange(1, reg.n_iter_ + 1))
-    # L-BFGS-B never accepts a step that raises the objective.
-    assert np.all(np.diff(table["loss"]) <= 1e-12)
-
-
-def test_history_is_reset_by_a_new_fit():
-    X = _frame()
-    reg = _reg(solver="adam", max_iter=5, tol=0.0).fit(X, X["bill"])
-    _history_frame(reg)
-    reg.set_params(max_iter=3).fit(X, X["bill"])
-    assert len(pd.DataFrame(reg.history_)) == 3

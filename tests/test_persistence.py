@@ -1,11 +1,15 @@
-"""Safe model files (save/load) and the pickle, joblib and skops round trips.
+"""sknn_squiggle/_persistence/: safe model files (save/load), what load
+refuses and why, and the files of older format versions.
 
 The expected values here are the saved estimator's own state and predictions
 (and scikit-learn's or numpy's own readers of the file): a round trip must
-reproduce them bit for bit.
+reproduce them bit for bit. (pickle, joblib and skops: test_base.py.)
 """
 
+import gzip
+import io
 import json
+import math
 import os
 import pickle
 import zipfile
@@ -14,122 +18,41 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import (
+    ROUND_TRIP_BINARY,
+    ROUND_TRIP_X,
+    ROUND_TRIP_X_NEW,
+    TASKS,
+    assert_same,
+    assert_same_estimator,
+    assert_same_predictions,
+    fit_task,
+    params_after,
+)
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import make_scorer, r2_score
-from sklearn.preprocessing import LabelBinarizer
 
 import sknn_squiggle
 from sknn_squiggle import SquiggleClassifier, SquiggleRegressor, _persistence
 from sknn_squiggle._nn.activations import HIDDEN_ACTIVATIONS
 from sknn_squiggle._persistence.schema import FORMAT_VERSION
-from sknn_squiggle._training.optimizers import AdamOptimizer, SGDOptimizer
 
 # The public functions once sknn_squiggle exports them, the module's until then.
 save = getattr(sknn_squiggle, "save", _persistence.save)
 load = getattr(sknn_squiggle, "load", _persistence.load)
 
 SOLVERS = ("sgd", "adam", "lbfgs")
-
-_rng = np.random.RandomState(0)
-X = _rng.uniform(-1, 1, (40, 3))
-X_NEW = _rng.uniform(-1.5, 1.5, (25, 3))
-_y = np.sin(2 * X[:, 0]) + X[:, 1]
-_binary = (X[:, 0] + X[:, 1] > 0).astype(int)
-_three = np.digitize(X[:, 0], [-1 / 3, 1 / 3])
-TASKS = {
-    "regression": (SquiggleRegressor, {}, _y),
-    "multi_output": (SquiggleRegressor, {}, np.column_stack([_y, X[:, 2] - X[:, 0]])),
-    "poisson": (
-        SquiggleRegressor,
-        {"loss": "poisson"},
-        _rng.poisson(np.exp(0.5 * X[:, 0])).astype(float),
-    ),
-    "binary": (SquiggleClassifier, {}, _binary),
-    "multiclass": (SquiggleClassifier, {}, _three),
-    "multilabel": (SquiggleClassifier, {}, (X > 0).astype(int)),
-    "string_labels": (SquiggleClassifier, {}, np.array(["cat", "dog", "emu"])[_three]),
-    "integer_labels": (SquiggleClassifier, {}, np.array([-7, 42])[_binary]),
-    "boolean_labels": (SquiggleClassifier, {}, _binary.astype(bool)),
-}
-
-
-def make(task, solver="adam", activation="tanh", dtype=np.float64, **params):
-    """A small estimator fitted on one of the TASKS."""
-    Estimator, task_params, y = TASKS[task]
-    params = {
-        "hidden_layer_sizes": (4, 3),
-        "activation": activation,
-        "solver": solver,
-        "max_iter": 10 if solver == "lbfgs" else 5,
-        "random_state": 0,
-        **task_params,
-        **params,
-    }
-    return Estimator(**params).fit(X.astype(dtype), y)
+# The data of conftest's TASKS, under short names.
+X, X_NEW = ROUND_TRIP_X, ROUND_TRIP_X_NEW
+_y = TASKS["regression"][2]
+_binary = ROUND_TRIP_BINARY
 
 
 def round_trip(estimator, tmp_path, name="model.npz"):
     path = tmp_path / name
     save(estimator, path)
     return load(path)
-
-
-def assert_same(a, b, where="estimator"):
-    """Recursive equality: same types, array dtypes and shapes, same bits."""
-    if isinstance(a, np.ndarray):
-        assert isinstance(b, np.ndarray), where
-        assert a.dtype == b.dtype and a.shape == b.shape, where
-        assert np.array_equal(a, b, equal_nan=a.dtype.kind == "f"), where
-    elif isinstance(a, list | tuple):
-        assert type(a) is type(b) and len(a) == len(b), where
-        for i, (u, v) in enumerate(zip(a, b)):
-            assert_same(u, v, f"{where}[{i}]")
-    elif isinstance(a, dict):
-        assert type(b) is dict and list(a) == list(b), where
-        for key in a:
-            assert_same(a[key], b[key], f"{where}[{key!r}]")
-    elif isinstance(a, LabelBinarizer):
-        assert type(a) is type(b), where
-        assert sorted(vars(a)) == sorted(vars(b)), where
-        for key in vars(a):
-            assert_same(getattr(a, key), getattr(b, key), f"{where}.{key}")
-    elif isinstance(a, SGDOptimizer | AdamOptimizer):
-        # The optimizer's whole state (its private arrays are scratch).
-        assert type(a) is type(b), where
-        assert_same(a.state(), b.state(), f"{where}.state()")
-    elif isinstance(a, float | np.floating) and np.isnan(a):
-        assert np.isnan(b), where
-    else:
-        # Numbers may come back as Python numbers (loss curves): same value.
-        assert a == b, where
-        assert isinstance(b, str) == isinstance(a, str), where
-        assert isinstance(b, bool | np.bool_) == isinstance(a, bool | np.bool_), where
-
-
-def assert_same_estimator(original, loaded):
-    assert type(loaded) is type(original)
-    assert_same(original.get_params(deep=False), loaded.get_params(deep=False))
-    assert sorted(vars(loaded)) == sorted(vars(original))
-    for key, value in vars(original).items():
-        assert_same(value, getattr(loaded, key), key)
-    # The per-layer arrays are views of the flat vector, as after fit.
-    for array in [*loaded.coefs_, *loaded.intercepts_]:
-        assert np.shares_memory(array, loaded._params)
-
-
-def assert_same_predictions(original, loaded):
-    for data in (X, X_NEW, X_NEW.astype(np.float32)):
-        for method in ("predict", "predict_proba", "predict_log_proba"):
-            if hasattr(original, method):
-                assert_same(
-                    getattr(original, method)(data), getattr(loaded, method)(data)
-                )
-
-
-def params_after(estimator, method, *args):
-    getattr(estimator, method)(*args)
-    return estimator._params.copy()
 
 
 def read_file(path):
@@ -153,7 +76,7 @@ def write_file(path, arrays, metadata):
 @pytest.mark.parametrize("task", TASKS)
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_round_trip_every_task(solver, task, dtype, tmp_path):
-    original = make(task, solver, dtype=dtype)
+    original = fit_task(task, solver, dtype=dtype)
     loaded = round_trip(original, tmp_path)
     assert loaded.coefs_[0].dtype == dtype
     assert_same_estimator(original, loaded)
@@ -166,7 +89,7 @@ def test_round_trip_every_task(solver, task, dtype, tmp_path):
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_round_trip_every_activation(solver, activation, tmp_path):
     for task in ("multi_output", "string_labels"):
-        original = make(task, solver, activation=activation)
+        original = fit_task(task, solver, activation=activation)
         loaded = round_trip(original, tmp_path)
         assert_same_estimator(original, loaded)
         assert_same_predictions(original, loaded)
@@ -174,7 +97,7 @@ def test_round_trip_every_activation(solver, activation, tmp_path):
 
 @pytest.mark.parametrize("task", ["regression", "string_labels", "multilabel"])
 def test_round_trip_early_stopping(task, tmp_path):
-    original = make(task, "adam", early_stopping=True, validation_fraction=0.2)
+    original = fit_task(task, "adam", early_stopping=True, validation_fraction=0.2)
     assert len(original.validation_scores_) == original.n_iter_
     loaded = round_trip(original, tmp_path)
     assert_same_estimator(original, loaded)
@@ -209,7 +132,7 @@ def test_feature_names_from_dataframe(tmp_path):
 )
 @pytest.mark.parametrize("task", ["multi_output", "string_labels"])
 def test_partial_fit_continues_after_load(task, params, tmp_path):
-    original = make(task, **params)
+    original = fit_task(task, **params)
     loaded = round_trip(original, tmp_path)
     y = TASKS[task][2]
     for _ in range(3):
@@ -224,7 +147,7 @@ def test_partial_fit_continues_after_load(task, params, tmp_path):
 
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_warm_start_continues_after_load(solver, tmp_path):
-    original = make("multiclass", solver, warm_start=True)
+    original = fit_task("multiclass", solver, warm_start=True)
     loaded = round_trip(original, tmp_path)
     y = TASKS["multiclass"][2]
     assert_same(params_after(original, "fit", X, y), params_after(loaded, "fit", X, y))
@@ -268,7 +191,7 @@ def test_parameters_round_trip(tmp_path):
 
 @pytest.mark.parametrize("scoring", ["loss", "r2"])
 def test_scoring_round_trip(scoring, tmp_path):
-    original = make("regression", early_stopping=True, scoring=scoring)
+    original = fit_task("regression", early_stopping=True, scoring=scoring)
     loaded = round_trip(original, tmp_path)
     assert loaded.scoring == scoring
     assert_same_estimator(original, loaded)
@@ -285,7 +208,7 @@ def test_callbacks_are_not_saved(tmp_path):
 
 
 def test_callable_scoring_refused(tmp_path):
-    estimator = make("regression", scoring=make_scorer(r2_score))
+    estimator = fit_task("regression", scoring=make_scorer(r2_score))
     with pytest.raises(ValueError, match="params.scoring.*plain data"):
         save(estimator, tmp_path / "model.npz")
 
@@ -294,7 +217,7 @@ def test_callable_scoring_refused(tmp_path):
     "class_weight", [{"cat": 2.0, "emu": 0.5}, "balanced", None], ids=str
 )
 def test_class_weight_round_trip(class_weight, tmp_path):
-    original = make("string_labels", class_weight=class_weight)
+    original = fit_task("string_labels", class_weight=class_weight)
     loaded = round_trip(original, tmp_path)
     assert_same_estimator(original, loaded)
 
@@ -302,7 +225,7 @@ def test_class_weight_round_trip(class_weight, tmp_path):
 def test_object_labels_and_history_round_trip(tmp_path):
     # Labels kept in an object array (as pandas keeps strings) come back as
     # objects; a per-epoch history of numbers comes back as it was.
-    original = make("string_labels")
+    original = fit_task("string_labels")
     original.classes_ = original.classes_.astype(object)
     original._label_binarizer.classes_ = original.classes_
     original.history_ = [
@@ -326,7 +249,7 @@ def test_object_labels_and_history_round_trip(tmp_path):
 
 
 def test_file_is_plain_arrays_and_json(tmp_path):
-    estimator = make("string_labels", "sgd")
+    estimator = fit_task("string_labels", "sgd")
     path = tmp_path / "model.npz"
     save(estimator, path)
     arrays, metadata = read_file(path)
@@ -338,29 +261,29 @@ def test_file_is_plain_arrays_and_json(tmp_path):
     assert arrays["classes_"].dtype.kind == "U"
     assert_same(arrays["coefs_.1"], estimator.coefs_[1])
     assert_same(arrays["optimizer.velocity"], estimator._optimizer.velocity)
-    save(make("boolean_labels"), path)
+    save(fit_task("boolean_labels"), path)
     arrays, _ = read_file(path)
     assert arrays["classes_"].dtype == bool
 
 
 def test_file_written_exactly_at_the_given_path(tmp_path):
-    estimator = make("regression", "lbfgs")
+    estimator = fit_task("regression", "lbfgs")
     for name in ("model", "model.bin", "model.npz"):
         save(estimator, str(tmp_path / name))
     assert sorted(os.listdir(tmp_path)) == ["model", "model.bin", "model.npz"]
     assert zipfile.is_zipfile(tmp_path / "model")
     assert_same_predictions(estimator, load(str(tmp_path / "model")))
     # Saving again replaces the file.
-    other = make("regression", "sgd")
+    other = fit_task("regression", "sgd")
     save(other, tmp_path / "model")
     assert load(tmp_path / "model").solver == "sgd"
 
 
 def test_failed_save_leaves_existing_file(tmp_path):
     path = tmp_path / "model.npz"
-    save(make("regression"), path)
+    save(fit_task("regression"), path)
     before = path.read_bytes()
-    estimator = make("regression")
+    estimator = fit_task("regression")
     estimator.set_params(random_state=np.random.RandomState(0))
     with pytest.raises(ValueError, match="RandomState"):
         save(estimator, path)
@@ -370,12 +293,12 @@ def test_failed_save_leaves_existing_file(tmp_path):
 
 def test_save_refuses_what_is_not_plain_data(tmp_path):
     path = tmp_path / "model.npz"
-    estimator = make("regression")
+    estimator = fit_task("regression")
     estimator.extra_ = object()
     with pytest.raises(ValueError, match="extra_"):
         save(estimator, path)
 
-    estimator = make("regression")
+    estimator = fit_task("regression")
     estimator.set_params(coefs_init=[np.array([object()])])
     with pytest.raises(ValueError, match="dtype object"):
         save(estimator, path)
@@ -409,7 +332,7 @@ class Trap:
 @pytest.fixture
 def valid_file(tmp_path):
     path = tmp_path / "valid.npz"
-    save(make("string_labels", "adam"), path)
+    save(fit_task("string_labels", "adam"), path)
     return path
 
 
@@ -419,7 +342,7 @@ def test_missing_file(tmp_path):
 
 
 def test_refuses_pickle_and_joblib_files(tmp_path):
-    estimator = make("regression")
+    estimator = fit_task("regression")
     path = tmp_path / "model.pkl"
     path.write_bytes(pickle.dumps([estimator, Trap()]))
     with pytest.raises(ValueError, match="pickle"):
@@ -430,15 +353,52 @@ def test_refuses_pickle_and_joblib_files(tmp_path):
     assert not SPRUNG
 
 
-@pytest.mark.parametrize(
-    "content",
-    [b"", b"hello", b"PK\x03\x04 truncated zip", b"\x93NUMPY"],
-    ids=["empty", "text", "truncated_zip", "npy"],
-)
-def test_refuses_other_files(content, tmp_path):
-    path = tmp_path / "model.npz"
+def _npy_bytes():
+    buffer = io.BytesIO()
+    np.save(buffer, np.arange(3))
+    return buffer.getvalue()
+
+
+PICKLE_NOTE = "Pickle and joblib files are refused because loading them can run"
+#: What load says a file is, from its first bytes.
+FILE_KINDS = {
+    "empty": (b"", "an empty file"),
+    "text": (b"hello\nworld\n", "a text file (it starts 'hello')"),
+    "csv": (b"bill,flipper\n39.1,181\n", "a CSV text file (it starts 'bill,flipper')"),
+    "npy": (_npy_bytes(), "a single numpy array (an .npy file)"),
+    "pickle": (pickle.dumps([1, 2]), "a pickle (or an uncompressed joblib file)"),
+    "gzip": (
+        gzip.compress(pickle.dumps([1, 2])),
+        "a compressed file (gzip or zlib, as joblib's compressed pickles)",
+    ),
+    "hdf5": (b"\x89HDF\r\n\x1a\n" + bytes(8), "an HDF5 file"),
+    "binary": (
+        b"\x00\x01\xfe\xff\x00\x01\xfe\xff\x07",
+        "a file of unknown kind (it starts with the bytes "
+        "b'\\x00\\x01\\xfe\\xff\\x00\\x01\\xfe\\xff')",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", FILE_KINDS)
+def test_refuses_other_files_saying_what_they_are(kind, tmp_path):
+    content, what = FILE_KINDS[kind]
+    path = tmp_path / f"model.{kind}"
     path.write_bytes(content)
-    with pytest.raises(ValueError, match="Cannot load"):
+    with pytest.raises(ValueError) as error:
+        load(path)
+    message = str(error.value)
+    assert message.startswith(
+        f"Cannot load {str(path)!r}: it is {what}, not an .npz "
+    ), message
+    # Pickles and compressed (joblib) files get the reason they are refused.
+    assert (PICKLE_NOTE in message) == (kind in ("pickle", "gzip"))
+
+
+def test_refuses_a_truncated_archive(tmp_path):
+    path = tmp_path / "model.npz"
+    path.write_bytes(b"PK\x03\x04 truncated zip")
+    with pytest.raises(ValueError, match=r"Cannot load .*: the file is malformed"):
         load(path)
 
 
@@ -563,7 +523,7 @@ def test_refuses_bad_arrays(change, valid_file, tmp_path):
 
 def test_refuses_wrong_feature_names(tmp_path):
     path = tmp_path / "model.npz"
-    save(make("regression").fit(pd.DataFrame(X, columns=list("abc")), _y), path)
+    save(fit_task("regression").fit(pd.DataFrame(X, columns=list("abc")), _y), path)
     arrays, metadata = read_file(path)
     arrays["feature_names_in_"] = np.array(["a", "b"])
     write_file(path, arrays, metadata)
@@ -586,64 +546,52 @@ def test_refuses_bad_json(valid_file, tmp_path):
 
 
 # ----------------------------------------------------------------------
-# pickle, joblib and skops
+# Files written by format version 1
 
 
-def _fitted_pairs():
-    return [
-        pytest.param(task, solver, id=f"{task}-{solver}")
-        for task in ("multi_output", "string_labels")
-        for solver in SOLVERS
-    ]
-
-
-@pytest.mark.parametrize("how", ["pickle", "joblib"])
-@pytest.mark.parametrize("task, solver", _fitted_pairs())
-def test_pickle_and_joblib_round_trip(how, task, solver, tmp_path):
-    original = make(task, solver)
-    if how == "pickle":
-        loaded = pickle.loads(pickle.dumps(original))
+def _as_version_1(path):
+    """Rewrite a file as format version 1 wrote it: sgd's state held
+    power_t whatever the schedule; adam's had no schedule, and its
+    learning_rate was the bias-corrected rate of its last step."""
+    arrays, metadata = read_file(path)
+    metadata["format_version"] = 1
+    optimizer = metadata["fitted"]["optimizer"]
+    state = optimizer["state"]
+    if optimizer["kind"] == "sgd":
+        state["power_t"] = 0.5
     else:
-        joblib.dump(original, tmp_path / "model.joblib")
-        loaded = joblib.load(tmp_path / "model.joblib")
-    assert_same_predictions(original, loaded)
-    y = TASKS[task][2]
-    method = "partial_fit" if solver != "lbfgs" else "fit"
-    if method == "fit":
-        original.set_params(warm_start=True)
-        loaded.set_params(warm_start=True)
-    assert_same(
-        params_after(original, method, X, y), params_after(loaded, method, X, y)
-    )
-
-
-def _skops_round_trip(original, tmp_path):
-    sio = pytest.importorskip("skops.io")
-    path = tmp_path / "model.skops"
-    sio.dump(original, path)
-    untrusted = sio.get_untrusted_types(file=path)
-    return untrusted, sio.load(path, trusted=untrusted)
-
-
-@pytest.mark.parametrize("task, solver", _fitted_pairs())
-def test_skops_round_trip(task, solver, tmp_path):
-    original = make(task, solver)
-    untrusted, loaded = _skops_round_trip(original, tmp_path)
-    # Nothing outside this library needs trusting.
-    assert all(name.startswith("sknn_squiggle.") for name in untrusted)
-    assert_same_predictions(original, loaded)
-    if solver != "lbfgs":
-        y = TASKS[task][2]
-        assert_same(
-            params_after(original, "partial_fit", X, y),
-            params_after(loaded, "partial_fit", X, y),
+        del state["lr_schedule"]
+        b1, b2, t = state["beta_1"], state["beta_2"], state["t"]
+        state["learning_rate"] = (
+            state["learning_rate_init"] * math.sqrt(1 - b2**t) / (1 - b1**t)
         )
+    write_file(path, arrays, metadata)
+    return metadata
 
 
-@pytest.mark.parametrize("solver", ["sgd", "adam"])
-@pytest.mark.parametrize("task", ["regression", "string_labels"])
-def test_skops_trusts_all_but_our_estimators(task, solver, tmp_path):
-    original = make(task, solver)
-    untrusted, _ = _skops_round_trip(original, tmp_path)
-    Estimator = type(original)
-    assert untrusted == [f"{Estimator.__module__}.{Estimator.__name__}"]
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"solver": "sgd"},
+        {"solver": "sgd", "learning_rate": "adaptive", "n_iter_no_change": 1},
+        {"solver": "sgd", "learning_rate": "invscaling", "power_t": 0.5},
+        {"solver": "adam"},
+    ],
+    ids=["sgd-constant", "sgd-adaptive", "sgd-invscaling", "adam"],
+)
+def test_a_version_1_file_loads_and_continues_identically(params, tmp_path):
+    original = fit_task("multi_output", **params)
+    path = tmp_path / "v1.npz"
+    save(original, path)
+    metadata = _as_version_1(path)
+    assert metadata["format_version"] == 1
+    loaded = load(path)
+    assert_same_estimator(original, loaded)
+    assert_same_predictions(original, loaded)
+    y = TASKS["multi_output"][2]
+    for _ in range(2):
+        expected = params_after(original, "partial_fit", X[:30], y[:30])
+        assert_same(expected, params_after(loaded, "partial_fit", X[:30], y[:30]))
+    # Saved again, it is a current file.
+    save(loaded, path)
+    assert read_file(path)[1]["format_version"] == FORMAT_VERSION == 2

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import BP, DOSAGE, EFFECTIVE, LESSON, lesson_network, softplus
 from scipy.special import logit
 from sklearn.datasets import make_classification, make_moons
 from sklearn.exceptions import ConvergenceWarning
@@ -25,33 +26,13 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 EXAMPLES = sorted((Path(__file__).parents[1] / "examples").glob("plot_*.py"))
 
-DOSAGE = np.array([[0.0], [0.5], [1.0]])
-EFFECTIVE = np.array([0.0, 1.0, 0.0])
-LESSON = dict(w1=-34.4, b1=2.14, w2=-2.52, b2=1.29, w3=-1.3, w4=2.28, b3=-0.58)
-BP = dict(w1=3.34, b1=-1.43, w2=-3.53, b2=0.57, w3=-1.22, w4=-2.30, b3=0.0)
+BP0 = {**BP, "b3": 0.0}  # part two of the lesson starts at b3 = 0
 
 
 @pytest.fixture(autouse=True)
 def close_figures():
     yield
     plt.close("all")
-
-
-def softplus(x):
-    return np.logaddexp(0, x)
-
-
-def frozen_network(w1, b1, w2, b2, w3, w4, b3, alpha=0.0):
-    """The lesson's (1, 2, 1) softplus network holding the given weights."""
-    return SquiggleRegressor(
-        hidden_layer_sizes=(2,),
-        activation="softplus",
-        solver="sgd",
-        alpha=alpha,
-        coefs_init=[np.array([[w1, w2]]), np.array([[w3], [w4]])],
-        intercepts_init=[np.array([b1, b2]), np.array([b3])],
-        trainable={"coefs": [False, False], "intercepts": [False, False]},
-    ).partial_fit(DOSAGE, EFFECTIVE)
 
 
 def _fit_quietly(est, X, y):
@@ -65,7 +46,7 @@ def _fit_quietly(est, X, y):
 
 
 def test_squiggle_display_draws_the_lessons_curves():
-    reg = frozen_network(**LESSON)
+    reg = lesson_network(**LESSON)
     grid = np.linspace(0, 1, 51)
     disp = SquiggleDisplay.from_estimator(reg, DOSAGE, EFFECTIVE, grid=grid)
     w = LESSON
@@ -98,7 +79,7 @@ def test_squiggle_display_draws_the_lessons_curves():
 
 
 def test_squiggle_display_default_grid_and_no_data():
-    reg = frozen_network(**LESSON)
+    reg = lesson_network(**LESSON)
     disp = SquiggleDisplay.from_estimator(
         reg, DOSAGE, grid_resolution=11, show_contributions=False
     )
@@ -109,7 +90,7 @@ def test_squiggle_display_default_grid_and_no_data():
 
 
 def test_squiggle_display_on_a_given_axes_with_style_aliases():
-    reg = frozen_network(**LESSON)
+    reg = lesson_network(**LESSON)
     fig, ax = plt.subplots()
     disp = SquiggleDisplay.from_estimator(
         reg, DOSAGE, ax=ax, squiggle_kwargs={"c": "red", "lw": 1, "label": "mine"}
@@ -225,7 +206,7 @@ def test_squiggle_display_multiclass_output_index():
     ],
 )
 def test_squiggle_display_errors(kwargs, error, match):
-    reg = frozen_network(**LESSON)
+    reg = lesson_network(**LESSON)
     with pytest.raises(error, match=match):
         SquiggleDisplay.from_estimator(reg, DOSAGE, **kwargs)
 
@@ -241,7 +222,7 @@ def test_displays_refuse_other_estimators():
 
 
 def test_displays_say_how_to_install_matplotlib(monkeypatch):
-    reg = frozen_network(**LESSON)
+    reg = lesson_network(**LESSON)
     for name in [m for m in sys.modules if m.split(".")[0] == "matplotlib"]:
         monkeypatch.setitem(sys.modules, name, None)
     monkeypatch.setitem(sys.modules, "matplotlib", None)
@@ -258,10 +239,10 @@ def test_displays_say_how_to_install_matplotlib(monkeypatch):
 
 
 def test_loss_landscape_ssr_is_the_lessons_pink_curve():
-    reg = frozen_network(**BP)
+    reg = lesson_network(**BP0)
     values = np.array([0.0, 1.0, 2.0, 3.0])
-    curves = BP["w3"] * softplus(BP["w1"] * DOSAGE[:, 0] + BP["b1"])
-    curves += BP["w4"] * softplus(BP["w2"] * DOSAGE[:, 0] + BP["b2"])
+    curves = BP0["w3"] * softplus(BP0["w1"] * DOSAGE[:, 0] + BP0["b1"])
+    curves += BP0["w4"] * softplus(BP0["w2"] * DOSAGE[:, 0] + BP0["b2"])
     slope_0 = np.sum(-2 * (EFFECTIVE - curves))  # dSSR/db3 at b3 = 0
     steps = [0.0, -0.1 * slope_0]  # the lesson's first step, learning rate 0.1
     disp = LossLandscapeDisplay.from_estimator(
@@ -290,7 +271,7 @@ def test_loss_landscape_ssr_is_the_lessons_pink_curve():
 
 def test_loss_landscape_objective_is_the_training_loss():
     alpha = 0.7
-    reg = frozen_network(**BP, alpha=alpha)
+    reg = lesson_network(**BP0, alpha=alpha)
     values = np.linspace(-1, 3, 5)
     disp = LossLandscapeDisplay.from_estimator(
         reg, DOSAGE, EFFECTIVE, parameter=("intercepts", 1, 0), values=values
@@ -343,7 +324,7 @@ def test_loss_landscape_slopes_match_finite_differences():
     ],
 )
 def test_loss_landscape_errors(kwargs, match):
-    reg = frozen_network(**BP)
+    reg = lesson_network(**BP0)
     params = {"parameter": ("intercepts", 1, 0), "values": [0.0], **kwargs}
     with pytest.raises(ValueError, match=match):
         LossLandscapeDisplay.from_estimator(reg, DOSAGE, EFFECTIVE, **params)

@@ -1,14 +1,13 @@
-"""Nothing lost, nothing silently wrong: numerical edges, divergence,
-interruption and determinism."""
+"""Nothing lost, nothing silently wrong: finite numbers at the numerical
+edges, divergence and interruption (bitwise reproducibility:
+test_determinism.py)."""
 
-import subprocess
-import sys
 import warnings
 
 import numpy as np
 import pytest
-from scipy.special import expit
-from sklearn.datasets import load_diabetes, load_iris
+from conftest import IRIS_X, IRIS_Y
+from sklearn.datasets import load_diabetes
 from sklearn.exceptions import ConvergenceWarning
 
 from sknn_squiggle import SquiggleClassifier, SquiggleRegressor
@@ -58,19 +57,6 @@ def test_output_activations_and_losses_stay_finite(loss, dtype):
         value = LOSSES[loss](y, output, None)
     assert np.isfinite(output).all()
     assert np.isfinite(value)
-
-
-def test_softplus_is_exact_where_naive_formulas_fail():
-    x = np.array([-800.0, -30.0, 0.0, 30.0, 800.0])
-    y = x.copy()
-    ACTIVATIONS["softplus"].forward(y)
-    # log(1 + e^x) = x + log(1 + e^-x): e^x for x < 0, x for x >> 0.
-    np.testing.assert_allclose(y[:2], np.exp(x[:2]), rtol=1e-12)
-    np.testing.assert_allclose(y[2], np.log(2.0))
-    np.testing.assert_allclose(y[3:], x[3:] + np.exp(-x[3:]), rtol=1e-12)
-    delta = np.ones_like(x)
-    ACTIVATIONS["softplus"].derivative(None, y, delta)
-    np.testing.assert_allclose(delta, expit(x), rtol=1e-12)
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
@@ -133,7 +119,7 @@ class _Interrupt:
 
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_keyboard_interrupt_returns_a_usable_model(monkeypatch, solver):
-    X, y = load_iris(return_X_y=True)
+    X, y = IRIS_X, IRIS_Y
     _Interrupt(monkeypatch, at_call=40)
     model = SquiggleClassifier(solver=solver, max_iter=500, random_state=0)
     with pytest.warns(UserWarning, match="interrupted"):
@@ -146,69 +132,11 @@ def test_keyboard_interrupt_returns_a_usable_model(monkeypatch, solver):
 
 
 def test_keyboard_interrupt_stops_the_remaining_initialisations(monkeypatch):
-    X, y = load_iris(return_X_y=True)
+    X, y = IRIS_X, IRIS_Y
     interrupt = _Interrupt(monkeypatch, at_call=5)
     with pytest.warns(UserWarning, match="interrupted"):
         SquiggleClassifier(solver="adam", max_iter=50, n_init=5).fit(X, y)
     assert interrupt.calls == 5
-
-
-DETERMINISM_CASES = [
-    {"solver": "sgd"},
-    {"solver": "adam"},
-    {"solver": "lbfgs"},
-    {"solver": "adam", "early_stopping": True},
-    {"solver": "sgd", "early_stopping": True, "n_init": 3},
-    {"solver": "lbfgs", "n_init": 3},
-]
-
-
-def _fit_for_determinism(params):
-    X, y = load_iris(return_X_y=True)
-    model = SquiggleClassifier(
-        hidden_layer_sizes=(8,), max_iter=30, random_state=7, **params
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(X, y)
-    return model, X
-
-
-@pytest.mark.parametrize("params", DETERMINISM_CASES, ids=str)
-def test_same_random_state_gives_bitwise_identical_fits(params):
-    first, X = _fit_for_determinism(params)
-    second, _ = _fit_for_determinism(params)
-    for a, b in zip(
-        first.coefs_ + first.intercepts_, second.coefs_ + second.intercepts_
-    ):
-        assert np.array_equal(a, b)
-    assert np.array_equal(first.predict_proba(X), second.predict_proba(X))
-
-
-_CHILD = """
-import sys, warnings
-import numpy as np
-from sklearn.datasets import load_iris
-from sknn_squiggle import SquiggleClassifier
-warnings.simplefilter("ignore")
-X, y = load_iris(return_X_y=True)
-for params in {cases!r}:
-    model = SquiggleClassifier(hidden_layer_sizes=(8,), max_iter=30, random_state=7,
-                               **params).fit(X, y)
-    sys.stdout.write(model._params.tobytes().hex() + "\\n")
-"""
-
-
-def test_same_random_state_gives_identical_fits_across_processes():
-    script = _CHILD.format(cases=DETERMINISM_CASES)
-    runs = [
-        subprocess.run(
-            [sys.executable, "-c", script], capture_output=True, text=True, check=True
-        ).stdout
-        for _ in range(2)
-    ]
-    assert runs[0] == runs[1]
-    assert len(runs[0].splitlines()) == len(DETERMINISM_CASES)
 
 
 def test_divergence_never_falls_back_to_parameters_that_overflow():

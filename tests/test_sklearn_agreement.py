@@ -15,10 +15,8 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_breast_cancer, load_iris
-from sklearn.model_selection import train_test_split
+from conftest import BREAST_CANCER_X_STD, BREAST_CANCER_Y, IRIS_X, IRIS_Y
 from sklearn.neural_network import MLPClassifier, MLPRegressor
-from sklearn.preprocessing import StandardScaler
 
 from sknn_squiggle import SquiggleClassifier, SquiggleRegressor
 
@@ -132,7 +130,7 @@ def test_full_batch_epochs_match_sklearn(
 def test_same_random_state_same_initial_weights(Ours, Theirs, activation):
     """A learning rate of 1e-300 leaves the initial weights exactly unchanged,
     exposing the Glorot draws (factor 2 for the logistic sigmoid)."""
-    X, y = load_iris(return_X_y=True)
+    X, y = IRIS_X, IRIS_Y
     params = dict(
         hidden_layer_sizes=(6, 4),
         activation=activation,
@@ -157,7 +155,7 @@ def test_same_random_state_same_initial_weights(Ours, Theirs, activation):
 def test_iris_trajectory_matches_sklearn(solver, max_iter, atol, Ours, Theirs):
     """iris has 150 < 200 samples: the default batch is the full data set,
     so shuffling only reorders a sum and both trajectories coincide."""
-    X, y = load_iris(return_X_y=True)
+    X, y = IRIS_X, IRIS_Y
     params = dict(
         hidden_layer_sizes=(10,),
         solver=solver,
@@ -182,7 +180,7 @@ def test_iris_trajectory_matches_sklearn(solver, max_iter, atol, Ours, Theirs):
 
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
 def test_iris_regression_trajectory_matches_sklearn(solver):
-    X, y = load_iris(return_X_y=True)
+    X, y = IRIS_X, IRIS_Y
     params = dict(hidden_layer_sizes=(8,), solver=solver, max_iter=10, random_state=3)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -193,8 +191,7 @@ def test_iris_regression_trajectory_matches_sklearn(solver):
 
 
 def _breast_cancer_150():
-    X, y = load_breast_cancer(return_X_y=True)
-    return StandardScaler().fit_transform(X)[:150], y[:150]
+    return BREAST_CANCER_X_STD[:150], BREAST_CANCER_Y[:150]
 
 
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
@@ -226,31 +223,35 @@ def test_early_stopping_matches_sklearn(solver, Ours, Theirs):
     _assert_same_params(ours, theirs, atol=1e-10)
 
 
-@pytest.mark.parametrize("solver", ["sgd", "adam"])
-def test_early_stopping_stratifies_multiclass_targets(solver, monkeypatch):
-    # A deliberate difference: scikit-learn stratifies the validation split of
-    # binary targets only; we also keep the class proportions of multiclass
-    # targets (the random draws are the same, the rows differ).
-    from sknn_squiggle._training import validation
-
-    splits = []
-
-    def recording_split(*arrays, **kwargs):
-        result = train_test_split(*arrays, **kwargs)
-        splits.append(result[1])
-        return result
-
-    monkeypatch.setattr(validation, "train_test_split", recording_split)
-    X, y = load_iris(return_X_y=True)
+def test_adaptive_schedule_in_training_matches_sklearn():
+    """In a full fit, the adaptive schedule lowers the rate and keeps training
+    exactly as scikit-learn does (same epochs, same final rate, same weights).
+    A large tol makes training stall quickly so the schedule kicks in."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    y = X @ [1.0, -2.0, 0.5] + 0.1 * rng.normal(size=40)
+    params = dict(
+        hidden_layer_sizes=(4,),
+        solver="sgd",
+        learning_rate="adaptive",
+        learning_rate_init=0.01,
+        tol=0.5,
+        n_iter_no_change=2,
+        max_iter=200,
+        batch_size=40,
+        shuffle=False,
+        random_state=0,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        SquiggleClassifier(
-            hidden_layer_sizes=(5,),
-            solver=solver,
-            max_iter=3,
-            early_stopping=True,
-            validation_fraction=0.2,
-            random_state=0,
-        ).fit(X, y)
-    (validation_rows,) = splits
-    assert np.bincount(y[validation_rows]).tolist() == [10, 10, 10]
+        ours = SquiggleRegressor(**params).fit(X, y)
+        theirs = MLPRegressor(**params).fit(X, y)
+    assert ours.n_iter_ == theirs.n_iter_
+    # Stopped by the schedule (not max_iter) after several rate reductions.
+    assert ours.n_iter_ < 200
+    assert ours._optimizer.learning_rate <= 1e-6
+    assert ours._optimizer.learning_rate == pytest.approx(
+        theirs._optimizer.learning_rate, rel=1e-12
+    )
+    for a, b in zip(ours.coefs_, theirs.coefs_):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)

@@ -1,4 +1,7 @@
-"""The flat-vector optimizers against their update rules written out here.
+"""sknn_squiggle/_training/optimizers.py: sgd and adam on the flat vector,
+and their state as plain data.
+
+The update rules are checked against their formulas written out here.
 
 Each test runs several steps with random gradients and compares the parameter
 trajectory with an independent implementation of the formula (and, where the
@@ -6,11 +9,10 @@ rule is scikit-learn's, with scikit-learn's own optimizer applied to the same
 vector split into per-layer pieces).
 """
 
-import warnings
+import copy
 
 import numpy as np
 import pytest
-from sklearn.neural_network import MLPRegressor
 from sklearn.neural_network._stochastic_optimizers import (
     AdamOptimizer as SkAdam,
 )
@@ -19,6 +21,7 @@ from sklearn.neural_network._stochastic_optimizers import (
 )
 
 from sknn_squiggle import SquiggleRegressor
+from sknn_squiggle._training.optimizers import OPTIMIZERS
 from sknn_squiggle._training.optimizers import AdamOptimizer as _Adam
 from sknn_squiggle._training.optimizers import SGDOptimizer as _SGD
 from sknn_squiggle._training.schedules import (
@@ -129,92 +132,6 @@ def test_sgd_matches_sklearn_per_layer(schedule, nesterov):
     np.testing.assert_allclose(theta, sk_flat, rtol=1e-13, atol=1e-14)
 
 
-def test_sgd_invscaling_schedule():
-    lr0, power_t = 0.3, 0.25
-    theta = _start()
-    opt = SGDOptimizer(theta, lr0, "invscaling", 0.0, False, power_t)
-    expected = theta.copy()
-    for time_step, g in zip([10, 20, 30, 40], _gradients()):
-        opt.update_params(theta, g)
-        expected -= opt.learning_rate * g
-        lr_used = opt.learning_rate
-        opt.schedule.epoch_ends(time_step)
-        # eta = eta_0 / (t + 1) ** power_t, t the samples seen so far.
-        assert opt.learning_rate == pytest.approx(lr0 / (time_step + 1) ** power_t)
-        assert opt.learning_rate < lr_used
-    np.testing.assert_allclose(theta, expected, rtol=1e-14)
-
-
-@pytest.mark.parametrize("schedule", ["constant", "adaptive"])
-def test_sgd_iteration_ends_keeps_rate_for_other_schedules(schedule):
-    opt = SGDOptimizer(_start(), 0.3, schedule)
-    opt.schedule.epoch_ends(1000)
-    assert opt.learning_rate == 0.3
-
-
-def test_sgd_adaptive_trigger_stopping():
-    """'adaptive' divides the rate by 5 each time training stalls and stops
-    only once the rate has fallen to 1e-6 or below."""
-    opt = SGDOptimizer(_start(), 1e-3, "adaptive")
-    rates = [opt.learning_rate]
-    out = []
-    while True:
-        stop, note = opt.schedule.on_plateau()
-        out.append("Stalled." + note)
-        if stop:
-            break
-        rates.append(opt.learning_rate)
-        assert len(rates) < 100
-    # 1e-3 / 5**k > 1e-6 for k = 0..4, so five reductions happen, and the
-    # sixth call (rate 3.2e-7 <= 1e-6) stops.
-    np.testing.assert_allclose(rates, [1e-3 / 5**k for k in range(6)], rtol=1e-15)
-    assert opt.learning_rate == pytest.approx(1e-3 / 5**5)
-    assert len(out) == 6
-    assert out[0].startswith("Stalled. Setting learning rate to 0.000200")
-    assert out[-1] == "Stalled. Learning rate too small. Stopping."
-
-
-@pytest.mark.parametrize("schedule", ["constant", "invscaling"])
-def test_sgd_non_adaptive_trigger_stopping_stops(schedule):
-    opt = SGDOptimizer(_start(), 0.1, schedule)
-    assert opt.schedule.on_plateau() == (True, " Stopping.")
-    assert opt.learning_rate == 0.1
-
-
-def test_adaptive_schedule_in_training_matches_sklearn():
-    """In a full fit, the adaptive schedule lowers the rate and keeps training
-    exactly as scikit-learn does (same epochs, same final rate, same weights).
-    A large tol makes training stall quickly so the schedule kicks in."""
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(40, 3))
-    y = X @ [1.0, -2.0, 0.5] + 0.1 * rng.normal(size=40)
-    params = dict(
-        hidden_layer_sizes=(4,),
-        solver="sgd",
-        learning_rate="adaptive",
-        learning_rate_init=0.01,
-        tol=0.5,
-        n_iter_no_change=2,
-        max_iter=200,
-        batch_size=40,
-        shuffle=False,
-        random_state=0,
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        ours = SquiggleRegressor(**params).fit(X, y)
-        theirs = MLPRegressor(**params).fit(X, y)
-    assert ours.n_iter_ == theirs.n_iter_
-    # Stopped by the schedule (not max_iter) after several rate reductions.
-    assert ours.n_iter_ < 200
-    assert ours._optimizer.learning_rate <= 1e-6
-    assert ours._optimizer.learning_rate == pytest.approx(
-        theirs._optimizer.learning_rate, rel=1e-12
-    )
-    for a, b in zip(ours.coefs_, theirs.coefs_):
-        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
-
-
 # ---------------------------------------------------------------------------
 # Adam
 
@@ -265,11 +182,6 @@ def test_adam_matches_sklearn_per_layer():
     np.testing.assert_allclose(theta, sk_flat, rtol=1e-13, atol=1e-15)
 
 
-def test_adam_trigger_stopping_always_stops():
-    opt = AdamOptimizer(_start())
-    assert opt.schedule.on_plateau() == (True, " Stopping.")
-
-
 # ---------------------------------------------------------------------------
 # float32
 
@@ -289,3 +201,113 @@ def test_optimizers_keep_float32(make):
         o64.update_params(theta64, g)
     assert theta32.dtype == np.float32
     np.testing.assert_allclose(theta32, theta64, rtol=1e-5, atol=1e-6)
+
+
+# ---------------------------------------------------------------------------
+# The state as plain data
+
+
+def _trained(kind, schedule="constant"):
+    """An optimizer after a few steps (so its arrays and counts are not at
+    their starting values)."""
+    theta = _start()
+    if kind == "sgd":
+        opt = SGDOptimizer(theta, 0.1, schedule, 0.7, False, power_t=0.3)
+    else:
+        opt = AdamOptimizer(theta, 0.02, 0.8, 0.95, 1e-7)
+    for time_step, g in enumerate(_gradients(), start=1):
+        opt.update_params(theta, g)
+        opt.schedule.epoch_ends(10 * time_step)
+    if schedule == "adaptive":
+        opt.schedule.on_plateau()
+    return opt, theta
+
+
+@pytest.mark.parametrize(
+    "kind, schedule",
+    [("sgd", "constant"), ("sgd", "invscaling"), ("sgd", "adaptive"), ("adam", None)],
+)
+def test_state_round_trip_continues_identically(kind, schedule):
+    """state() is the kind, the schedule's fields and the optimizer's own,
+    as plain values and arrays; from_state rebuilds an optimizer whose next
+    steps are the same, bit for bit."""
+    opt, theta = _trained(kind, schedule or "constant")
+    state = opt.state()
+    own = set(type(opt).STATE)
+    expected_schedule = {"sgd": schedule, "adam": "constant"}[kind]
+    assert state["kind"] == kind and state["lr_schedule"] == expected_schedule
+    assert set(state) == {"kind", "lr_schedule", "learning_rate_init"} | {
+        "learning_rate",
+        *own,
+        *(["power_t"] if schedule == "invscaling" else []),
+    }
+    assert all(
+        isinstance(state[k], np.ndarray)
+        for k, what in type(opt).STATE.items()
+        if what == "array"
+    )
+    assert state["learning_rate"] == opt.schedule.learning_rate
+    # A copy of the state, as pickling or a model file gives it back.
+    theta_copy = theta.copy()
+    rebuilt = OPTIMIZERS[kind].from_state(theta_copy, copy.deepcopy(state))
+    assert type(rebuilt) is type(opt) and type(rebuilt.schedule) is type(opt.schedule)
+    assert rebuilt.learning_rate == opt.learning_rate
+    for g in _gradients(seed=9, n_steps=4):
+        opt.update_params(theta, g)
+        rebuilt.update_params(theta_copy, g)
+        opt.schedule.epoch_ends(1000)
+        rebuilt.schedule.epoch_ends(1000)
+    np.testing.assert_array_equal(theta_copy, theta)
+    new, again = opt.state(), rebuilt.state()
+    assert new.keys() == again.keys()
+    for key in new:
+        np.testing.assert_array_equal(again[key], new[key])
+
+
+@pytest.mark.parametrize("kind", ["sgd", "adam"])
+def test_matches_means_same_size_and_dtype(kind):
+    opt, theta = _trained(kind)
+    assert opt.matches(theta)
+    assert opt.matches(np.zeros_like(theta))
+    assert not opt.matches(np.zeros(theta.size + 1))
+    assert not opt.matches(theta.astype(np.float32))
+
+
+def _settings(**params):
+    return SquiggleRegressor(**params)._solver_settings(incremental=False)
+
+
+@pytest.mark.parametrize("learning_rate", ["constant", "invscaling", "adaptive"])
+def test_from_settings_reads_the_estimators_parameters(learning_rate):
+    theta = np.zeros(5, dtype=np.float32)
+    sgd = OPTIMIZERS["sgd"].from_settings(
+        theta,
+        _settings(
+            solver="sgd",
+            learning_rate=learning_rate,
+            learning_rate_init=0.25,
+            power_t=0.75,
+            momentum=0.3,
+            nesterovs_momentum=False,
+        ),
+    )
+    assert type(sgd) is _SGD
+    assert (sgd.momentum, sgd.nesterov) == (0.3, False)
+    assert sgd.schedule.name == learning_rate and sgd.learning_rate == 0.25
+    assert sgd.velocity.dtype == np.float32 and not sgd.velocity.any()
+    if learning_rate == "invscaling":
+        assert sgd.schedule.power_t == 0.75
+    adam = OPTIMIZERS["adam"].from_settings(
+        theta,
+        _settings(
+            solver="adam",
+            learning_rate=learning_rate,  # sgd's schedules: ignored by adam
+            learning_rate_init=0.5,
+            beta_1=0.6,
+            beta_2=0.7,
+            epsilon=1e-3,
+        ),
+    )
+    assert type(adam) is _Adam and adam.schedule.name == "constant"
+    assert (adam.beta_1, adam.beta_2, adam.epsilon, adam.t) == (0.6, 0.7, 1e-3, 0)
+    assert adam.learning_rate == 0.5

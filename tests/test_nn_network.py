@@ -1,4 +1,5 @@
-"""Backpropagation checked against finite differences and an independent loss.
+"""sknn_squiggle/_nn/network.py: forward pass, loss and backpropagation,
+checked against finite differences and an independent loss.
 
 ``Network.loss_grad`` returns the batch objective
 
@@ -10,18 +11,15 @@ and writes dJ/dtheta into ``net.grad``. Two independent checks:
   ``(J(theta + eps e_k) - J(theta - eps e_k)) / (2 eps)``, whose error is
   O(eps^2) (plus rounding of order 1e-16 / eps);
 - the returned loss against a from-scratch numpy forward pass and loss, with
-  every activation and loss written out here from its textbook formula.
+  every activation and loss written out from its textbook formula
+  (``conftest.textbook_activation``, ``conftest.textbook_loss``).
 """
 
 import numpy as np
 import pytest
-from scipy.special import erf
+from conftest import textbook_activation, textbook_loss
 
-from sknn_squiggle._nn.activations import (
-    _ZEROS_BYTES,
-    ACTIVATIONS,
-    HIDDEN_ACTIVATIONS,
-)
+from sknn_squiggle._nn.activations import _ZEROS_BYTES, HIDDEN_ACTIVATIONS
 from sknn_squiggle._nn.layers import dense_stack
 from sknn_squiggle._nn.layout import ParameterLayout
 from sknn_squiggle._nn.network import Network
@@ -44,63 +42,15 @@ LOSS_PAIRS = [
 
 
 # ---------------------------------------------------------------------------
-# Independent reference implementation (textbook formulas, no package code)
-
-
-def _ref_activation(name, z):
-    if name == "identity":
-        return z
-    if name in ("logistic", "sigmoid"):
-        return 1.0 / (1.0 + np.exp(-z))
-    if name == "tanh":
-        return np.tanh(z)
-    if name == "relu":
-        return np.where(z > 0, z, 0.0)
-    if name == "leaky_relu":
-        return np.where(z > 0, z, 0.01 * z)
-    if name == "softplus":
-        return np.log1p(np.exp(z))
-    if name == "elu":
-        return np.where(z > 0, z, np.exp(z) - 1.0)
-    if name == "gelu":
-        # x * Phi(x), Phi the standard normal CDF.
-        return z * 0.5 * (1.0 + erf(z / np.sqrt(2.0)))
-    if name == "silu":
-        return z / (1.0 + np.exp(-z))
-    if name == "selu":
-        lam, alpha = 1.0507009873554805, 1.6732632423543772
-        return np.where(z > 0, lam * z, lam * alpha * np.expm1(z))
-    if name == "mish":
-        return z * np.tanh(np.log1p(np.exp(z)))
-    if name == "exp":
-        return np.exp(z)
-    if name == "softmax":
-        e = np.exp(z - z.max(axis=1, keepdims=True))
-        return e / e.sum(axis=1, keepdims=True)
-    raise ValueError(name)
-
-
-def _ref_per_sample_loss(loss, y, p):
-    """Per-sample loss summed over outputs."""
-    if loss == "squared_error":
-        return 0.5 * ((y - p) ** 2).sum(axis=1)
-    if loss == "poisson":
-        # Half Poisson deviance; y log(y / p) is 0 for y = 0.
-        ylogy = np.where(y > 0, y * np.log(np.where(y > 0, y, 1.0) / p), 0.0)
-        return (ylogy - y + p).sum(axis=1)
-    if loss == "binary_log_loss":
-        return -(y * np.log(p) + (1 - y) * np.log(1 - p)).sum(axis=1)
-    if loss == "log_loss":
-        return -(y * np.log(p)).sum(axis=1)
-    raise ValueError(loss)
+# Independent reference objective (textbook formulas, no package code)
 
 
 def _ref_objective(X, y, coefs, intercepts, hidden, out_act, loss, sw, norm, l2):
     a = X
     for i, (W, b) in enumerate(zip(coefs, intercepts)):
         z = a @ W + b
-        a = _ref_activation(hidden[i] if i < len(hidden) else out_act, z)
-    per_sample = _ref_per_sample_loss(loss, y, a)
+        a = textbook_activation(hidden[i] if i < len(hidden) else out_act, z)
+    per_sample = textbook_loss(loss, y, a)
     weights = np.ones(X.shape[0]) if sw is None else sw
     penalty = 0.5 * l2 * sum(float((W**2).sum()) for W in coefs)
     return float(weights @ per_sample) / norm + penalty
@@ -282,7 +232,7 @@ def test_forward_matches_independent_activation(activation):
     layout, params, X, y, _ = _problem((6,), "squared_error", 1, seed=5)
     net = _network(layout, params, [activation], "squared_error", "identity", 7)
     coefs, intercepts = layout.views(params.copy())
-    hidden = _ref_activation(activation, X @ coefs[0] + intercepts[0])
+    hidden = textbook_activation(activation, X @ coefs[0] + intercepts[0])
     expected = hidden @ coefs[1] + intercepts[1]
     np.testing.assert_allclose(net.forward(X), expected, rtol=1e-12, atol=1e-14)
 
@@ -303,33 +253,6 @@ def test_relu_layer_larger_than_the_zero_buffer():
     _check_gradient(net, X, y, sw, sw.sum(), 0.1)
 
 
-def test_relu_on_a_strided_view_changes_only_the_view():
-    """A non-contiguous layer cannot be flattened into a view: ReLU must still
-    apply in place to exactly its entries."""
-    rng = np.random.default_rng(6)
-    data = rng.normal(size=(5, 8))
-    expected = data.copy()
-    expected[:, ::2] = np.maximum(expected[:, ::2], 0)
-    ACTIVATIONS["relu"].forward(data[:, ::2])
-    np.testing.assert_array_equal(data, expected)
-
-
-def test_layout_order_matches_sklearn_pack():
-    """The flat vector is all coefs (row-major, layer by layer) then all
-    intercepts, like scikit-learn's ``_pack``."""
-    from sklearn.neural_network._multilayer_perceptron import _pack
-
-    layout = _Layout([3, 4, 2])
-    flat = np.arange(layout.n_params, dtype=float)
-    coefs, intercepts = layout.views(flat)
-    assert [c.shape for c in coefs] == [(3, 4), (4, 2)]
-    assert [b.shape for b in intercepts] == [(4,), (2,)]
-    np.testing.assert_array_equal(_pack(coefs, intercepts), flat)
-    # Views, not copies: writing through them changes the flat vector.
-    coefs[1][0, 0] = -1.0
-    assert flat[12] == -1.0
-
-
 def test_all_pairs_covered():
     """Guard: the loss table above covers every registered loss."""
     from sknn_squiggle._nn.losses import LOSSES, OUTPUT_ACTIVATIONS
@@ -337,3 +260,30 @@ def test_all_pairs_covered():
     covered = {(loss, act) for loss, act, _ in LOSS_PAIRS}
     assert covered == set(OUTPUT_ACTIVATIONS.items())
     assert set(LOSSES) == {loss for loss, _ in covered}
+
+
+def test_predict_in_chunks_equals_one_pass():
+    """More rows than ``max_rows``: predict runs the rows ``max_rows`` at a
+    time into a new array, the same outputs as one pass over them all."""
+    layout, params, _, _, _ = _problem((5,), "log_loss", 3)
+    X = np.random.default_rng(7).normal(size=(11, 4))
+    chunked = _network(layout, params, ["tanh"], None, "softmax", 4).predict(X)
+    whole = _network(layout, params, ["tanh"], None, "softmax", 11).forward(X)
+    assert chunked.shape == (11, 3)
+    np.testing.assert_allclose(chunked, whole, rtol=1e-14)
+    coefs, intercepts = layout.views(params.copy())
+    hidden = np.tanh(X @ coefs[0] + intercepts[0])
+    expected = textbook_activation("softmax", hidden @ coefs[1] + intercepts[1])
+    np.testing.assert_allclose(chunked, expected, rtol=1e-12)
+
+
+def test_add_scaled_rounds_as_one_multiply_and_one_add():
+    """``y += a * x`` through a scratch vector shorter than x, piece by
+    piece: each entry exactly ``y + np.multiply(x, a)``."""
+    from sknn_squiggle._nn.network import _add_scaled
+
+    rng = np.random.default_rng(8)
+    x, y = rng.normal(size=(2, 1000))
+    expected = y + np.multiply(x, 0.37)
+    _add_scaled(y, 0.37, x, np.empty(64))
+    np.testing.assert_array_equal(y, expected)
