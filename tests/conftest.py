@@ -26,6 +26,8 @@ from sklearn.datasets import load_breast_cancer, load_iris, make_classification
 from sklearn.preprocessing import LabelBinarizer, StandardScaler
 
 from sknn_squiggle import SquiggleClassifier, SquiggleRegressor
+from sknn_squiggle._nn.embeddings import CategoryEmbedding, PeriodicEmbedding
+from sknn_squiggle._nn.layers import Blend, Dense, Dropout, Scaling
 from sknn_squiggle._training.optimizers import AdamOptimizer, SGDOptimizer
 
 # ----------------------------------------------------------------------
@@ -471,3 +473,39 @@ def params_after(estimator, method, *args):
     """The flat parameters after calling ``method`` (fit or partial_fit)."""
     getattr(estimator, method)(*args)
     return estimator._params.copy()
+
+
+# ----------------------------------------------------------------------
+# A tabular network and its input, laid out as the TableEncoder lays a table
+
+
+def tabular_input(n=9, n_numeric=3, n_flags=2, cardinalities=(4, 3), seed=0):
+    """A network input laid out as the TableEncoder lays it out."""
+    rng = np.random.RandomState(seed)
+    codes = np.column_stack([rng.randint(0, k, n) for k in cardinalities])
+    return np.hstack(
+        [
+            rng.normal(size=(n, n_numeric)),
+            rng.randint(0, 2, (n, n_flags)).astype(float),
+            codes.astype(float),
+        ]
+    )
+
+
+def tabular_layers(n_numeric=3, n_flags=2, cardinalities=(4, 3), out=3, p=0.0):
+    periodic = PeriodicEmbedding(n_numeric, n_flags + len(cardinalities), lr_factor=0.1)
+    categories = CategoryEmbedding(
+        periodic.n_out - len(cardinalities), list(cardinalities), size=2
+    )
+    width = categories.n_out
+    return [
+        periodic,
+        categories,
+        Scaling(width, 6.0),
+        Dense(width, 5, ntk=True, bias_lr_factor=0.1),
+        Blend(5, "selu", lr_factor=0.1),
+        Dropout(5, p, random_state=3),
+        Dense(5, 4, ntk=True),
+        Blend(4, "mish"),
+        Dense(4, out, "softmax", ntk=True),
+    ]

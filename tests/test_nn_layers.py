@@ -12,7 +12,14 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from sknn_squiggle._nn.layers import Dense, _input_gradient, dense_stack
+from sknn_squiggle._nn.layers import (
+    Blend,
+    Dense,
+    _dropout_mask,
+    _input_gradient,
+    data_driven_dense_init,
+    dense_stack,
+)
 from sknn_squiggle._nn.layout import ParameterLayout, ParamSpec
 from sknn_squiggle._nn.network import Network
 
@@ -137,3 +144,42 @@ def test_input_gradient_is_delta_times_the_transposed_weights(fan_out):
         np.testing.assert_array_equal(out, delta * W_T)
     else:
         np.testing.assert_allclose(out, delta @ W_T, rtol=1e-14)
+
+
+def test_blend_is_the_identity_at_alpha_zero_and_the_activation_at_one():
+    Z = np.linspace(-3, 3, 12).reshape(4, 3)
+    layer = Blend(3, "selu")
+    for alpha, expected in (
+        (np.zeros(3), Z),
+        (
+            np.ones(3),
+            np.where(Z > 0, 1.0507009873554805 * Z, 1.7580993408473766 * np.expm1(Z)),
+        ),
+    ):
+        bound = layer.bind(
+            {"alpha": alpha}, None, 4, np.dtype(float), training=False,
+            propagate=False, ones=None,
+        )  # fmt: skip
+        np.testing.assert_allclose(bound.forward(Z, 4), expected, rtol=1e-12)
+
+
+def test_dropout_mask_rate_and_scale():
+    rng = np.random.default_rng(0)
+    out = np.empty((400, 500), dtype=np.float32)
+    mask = _dropout_mask(rng, 400, 500, 0.15, np.dtype(np.float32), out)
+    kept = 1 - round(256 * 0.15) / 256
+    assert (mask == 0).mean() == pytest.approx(1 - kept, abs=0.005)
+    np.testing.assert_allclose(np.unique(mask), [0, 1 / kept], rtol=1e-6)
+
+
+def test_data_driven_dense_start_has_unit_variance_and_biases_inside_the_data():
+    rng = np.random.RandomState(0)
+    A = rng.normal(loc=3.0, scale=2.0, size=(500, 6))
+    s = 1 / np.sqrt(6)
+    values = data_driven_dense_init(rng, A, 10, s)
+    Z = s * A @ values["coefs"]
+    np.testing.assert_allclose(Z.std(axis=0), 1.0, rtol=1e-10)
+    Z_b = Z + values["intercepts"]
+    # Each bias puts the unit's zero at a convex combination of data points:
+    # strictly inside the range of its pre-activation over the data.
+    assert (Z_b.min(axis=0) < 0).all() and (Z_b.max(axis=0) > 0).all()

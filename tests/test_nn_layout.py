@@ -8,8 +8,9 @@ scikit-learn's ``_pack``.
 
 import numpy as np
 import pytest
+from conftest import tabular_layers
 
-from sknn_squiggle._nn.layers import dense_stack
+from sknn_squiggle._nn.layers import Dense, dense_stack
 from sknn_squiggle._nn.layout import ParameterLayout, ParamSpec
 
 
@@ -91,3 +92,24 @@ def test_pack_copies_the_given_arrays_into_their_slices():
     assert flat[0] == 0.0
     with pytest.raises(ValueError):
         layout.pack({"coefs": coefs[:1]}, np.float64)
+
+
+def test_layout_puts_penalised_parameters_first_and_keeps_factors():
+    layers = tabular_layers()
+    layout = ParameterLayout.of(layers)
+    factors = layout.lr_factors(np.float64)
+    penalised = {
+        name
+        for specs in layout.specs
+        for p in specs
+        if p.penalised
+        for name in [p.name]
+    }
+    assert "intercepts" not in penalised and "coefs" in penalised
+    # Every penalised entry comes before every other one.
+    for slices, specs in zip(layout.slices, layout.specs):
+        for p in specs:
+            s = slices[p.name]
+            assert (s.stop <= layout.n_penalised) == p.penalised
+            assert (factors[s] == p.lr_factor).all()
+    assert ParameterLayout.of([Dense(3, 2)]).lr_factors(np.float64) is None

@@ -311,3 +311,29 @@ def test_from_settings_reads_the_estimators_parameters(learning_rate):
     assert type(adam) is _Adam and adam.schedule.name == "constant"
     assert (adam.beta_1, adam.beta_2, adam.epsilon, adam.t) == (0.6, 0.7, 1e-3, 0)
     assert adam.learning_rate == 0.5
+
+
+def test_decoupled_weight_decay_and_lr_factors_in_adam():
+    """theta_W <- theta_W (1 - eta f lambda), then Adam's step times f, with
+    each factor applied once; unpenalised entries only take the step."""
+    rng = np.random.default_rng(0)
+    theta = rng.normal(size=6)
+    g = rng.normal(size=6)
+    f = np.array([1.0, 6.0, 0.1, 1.0, 0.1, 2.0])
+    opt = _Adam(theta, ConstantSchedule(0.05), beta_1=0.9, beta_2=0.95)
+    opt.lr_factors, opt.weight_decay, opt.n_penalised = f, 0.02, 4
+    expected = theta.copy()
+    expected[:4] *= 1 - 0.05 * f[:4] * 0.02
+    eta_1 = 0.05 * np.sqrt(1 - 0.95) / (1 - 0.9)
+    m, v = 0.1 * g, 0.05 * g**2
+    expected -= eta_1 * f * m / (np.sqrt(v) + 1e-8)
+    opt.update_params(theta, g)
+    np.testing.assert_allclose(theta, expected, rtol=1e-12)
+
+
+def test_lr_factors_in_sgd_scale_each_entry_step():
+    theta = np.zeros(3)
+    opt = _SGD(theta, ConstantSchedule(0.1), momentum=0.0, nesterov=False)
+    opt.lr_factors = np.array([1.0, 0.5, 2.0])
+    opt.update_params(theta, np.ones(3))
+    np.testing.assert_allclose(theta, [-0.1, -0.05, -0.2])

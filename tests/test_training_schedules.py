@@ -14,7 +14,10 @@ from sknn_squiggle._training.schedules import (
     SCHEDULES,
     AdaptiveSchedule,
     ConstantSchedule,
+    CosLogSchedule,
     InvScalingSchedule,
+    StepRules,
+    flat_cos,
 )
 
 N_PARAMS = 11
@@ -115,3 +118,68 @@ def test_from_settings_state_and_back(name):
     rebuilt = SCHEDULES[state["lr_schedule"]].from_state(state)
     assert type(rebuilt) is type(schedule) and rebuilt.state() == state
     assert {"constant", "invscaling", "adaptive"} <= set(SCHEDULES)
+
+
+@pytest.mark.parametrize("t", [0.0, 0.01, 1 / 15, 0.2, 0.5, 0.77, 1.0])
+def test_coslog4_is_its_formula(t):
+    schedule = CosLogSchedule(0.04)
+    schedule.at_progress(t)
+    expected = 0.04 * 0.5 * (1 - np.cos(2 * np.pi * np.log2(1 + 15 * t)))
+    assert schedule.learning_rate == pytest.approx(expected, abs=1e-15)
+
+
+def test_coslog4_runs_four_cycles_from_and_to_zero():
+    schedule = CosLogSchedule(1.0)
+    rates = []
+    for t in np.linspace(0, 1, 20001):
+        schedule.at_progress(t)
+        rates.append(schedule.learning_rate)
+    rates = np.array(rates)
+    assert rates[0] == 0 and rates[-1] == pytest.approx(0, abs=1e-12)
+    peaks = np.flatnonzero((rates[1:-1] > rates[:-2]) & (rates[1:-1] >= rates[2:]))
+    assert len(peaks) == 4
+    assert rates.max() == pytest.approx(1.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("t", [0.0, 0.3, 0.5, 0.6, 0.9, 1.0])
+def test_flat_cos_is_flat_then_half_a_cosine(t):
+    expected = 1.0 if t < 0.5 else 0.5 * (1 + np.cos(np.pi * (2 * t - 1)))
+    assert flat_cos(t) == pytest.approx(expected, abs=1e-15)
+
+
+class _Dropout:
+    def __init__(self, p):
+        self.p = p
+
+
+class _Net:
+    def __init__(self, layers):
+        self.random_layers = layers
+
+
+class _Settings:
+    weight_decay = 0.02
+    regularisation_schedule = "flat_cos"
+
+
+def test_step_rules_set_rate_decay_and_dropout_at_each_step():
+    optimizer = AdamOptimizer(np.zeros(3), CosLogSchedule(0.1))
+    dropout = _Dropout(0.15)
+    rules = StepRules.for_training(optimizer, _Net([dropout]), _Settings, 100)
+    for step in (0, 30, 70, 100):
+        rules(step)
+        t = step / 100
+        assert optimizer.schedule.learning_rate == pytest.approx(
+            0.1 * 0.5 * (1 - np.cos(2 * np.pi * np.log2(1 + 15 * t))), abs=1e-15
+        )
+        assert optimizer.weight_decay == pytest.approx(0.02 * flat_cos(t))
+        assert dropout.p == pytest.approx(0.15 * flat_cos(t))
+
+
+def test_no_rules_without_anything_changing_between_batches():
+    class NoDecay:
+        weight_decay = 0.0
+        regularisation_schedule = "constant"
+
+    optimizer = SGDOptimizer(np.zeros(3), ConstantSchedule(0.1))
+    assert StepRules.for_training(optimizer, _Net([]), NoDecay, 10) is None
