@@ -29,38 +29,47 @@ def row_keys(arrays, seed):
     return h
 
 
-def _content_split(X, y, sample_weight, fraction, rng, stratify):
-    """The validation rows chosen by the rows' content, not their positions.
+def _content_split(X, y, sample_weight, fraction, rng):
+    """Training and validation rows chosen by the rows' content, not their
+    positions: ``(train_idx, train_weight, val_idx, val_weight)``.
 
     Rows are grouped by their content (features and target: a row and its
-    duplicates form one group), groups ranked by a seeded key of their
-    content, and, within each class when ``stratify``, the groups whose
-    cumulative weight (at their middle) stays below ``fraction`` of the
-    class's weight are held out. So duplicated rows never straddle the
-    split, and a row of weight ``k`` is held out exactly when ``k`` copies of
-    it would be: the split does not depend on the rows' order.
+    duplicates form one group of weight ``W``, the sum of their weights), and
+    each group gets a uniform draw ``u`` from a seeded key of its content.
+    A group holds out the weight ``V = min(W, floor(f W + u))`` (for ``W <=
+    1``: all of it when ``u > 1 - f``), so that on average the fraction
+    ``f`` of the weight is held out, spread over the groups at random. A
+    group that holds out part of its weight has its rows in both sets, each
+    with its share of the weight. Hence a row of weight ``k`` is split
+    exactly as ``k`` copies of it are, whatever the rows' order.
     """
     keys = row_keys([X, y], int(rng.randint(2**62)))
-    weights = np.ones(len(keys)) if sample_weight is None else sample_weight
-    classes = np.unique(y, axis=0, return_inverse=True)[1].ravel() if stratify else None
-    held = np.zeros(len(keys), dtype=bool)
-    for members in _class_members(classes, len(keys)):
-        group_keys, group = np.unique(keys[members], return_inverse=True)
-        group_weight = np.bincount(group.ravel(), weights=weights[members])
-        middle = np.cumsum(group_weight) - group_weight / 2
-        chosen = middle < fraction * group_weight.sum()
-        if len(group_keys) > 1:
-            chosen[0] |= not chosen.any()
-            chosen[-1] &= not chosen.all()
-        held[members] = chosen[group.ravel()]
-    return np.flatnonzero(~held), np.flatnonzero(held)
+    w = np.ones(len(keys)) if sample_weight is None else sample_weight
+    group_keys, group = np.unique(keys, return_inverse=True)
+    group = group.ravel()
+    W = np.bincount(group, weights=w)
+    u = group_keys.astype(np.float64) / 2.0**64
+    V = np.where(
+        W <= 1, W * (u > 1 - fraction), np.minimum(W, np.floor(fraction * W + u))
+    )
+    share = np.divide(V, W, out=np.zeros_like(W), where=W > 0)[group]
+    val_w = w * share
+    train_w = w - val_w
+    train_idx, val_idx = np.flatnonzero(train_w > 0), np.flatnonzero(val_w > 0)
+    return train_idx, train_w[train_idx], val_idx, val_w[val_idx]
 
 
-def _class_members(classes, n):
-    """The row indices of each class (one set of all rows without classes)."""
-    if classes is None:
-        return [np.arange(n)]
-    return [np.flatnonzero(classes == c) for c in np.unique(classes)]
+def _weighted_rows(X, y, split, dtype):
+    """The rows of a content split with their weights (None when all are 1)."""
+    train_idx, train_w, val_idx, val_w = split
+    if np.all(train_w == 1) and np.all(val_w == 1):
+        train_w = val_w = None
+    else:
+        train_w, val_w = train_w.astype(dtype), val_w.astype(dtype)
+    return (
+        (X[train_idx], y[train_idx], train_w),
+        (X[val_idx], y[val_idx].astype(X.dtype), val_w),
+    )
 
 
 def split_validation(X, y, sample_weight, fraction, rng, stratify, by_content=False):
@@ -68,13 +77,13 @@ def split_validation(X, y, sample_weight, fraction, rng, stratify, by_content=Fa
 
     Binary and multiclass targets are stratified when ``stratify`` (not
     multilabel), so that the validation set keeps the class proportions (as
-    scikit-learn, a class with a single row raises; the split by content
-    falls back to one across classes).
+    scikit-learn, a class with a single row raises).
     scikit-learn stratifies binary targets only (its multiclass targets are
     one-hot, ``n_outputs_ > 1``); the random draws are the same.
 
     With ``by_content`` the rows are held out by their content
-    (:func:`_content_split`), so that a sample weight means repeated rows.
+    (:func:`_content_split`, not stratified), so that a sample weight means
+    repeated rows.
 
     Returns
     -------
@@ -84,10 +93,9 @@ def split_validation(X, y, sample_weight, fraction, rng, stratify, by_content=Fa
         ``(X, y, sample_weight)`` of the held-out rows, targets in X's dtype.
     """
     if by_content:
-        stratify = stratify and _can_stratify(y, fraction)
         # The caller trains on all rows when too few are held out.
-        split = _content_split(X, y, sample_weight, fraction, rng, stratify)
-        return _rows(X, y, sample_weight, *split)
+        split = _content_split(X, y, sample_weight, fraction, rng)
+        return _weighted_rows(X, y, split, X.dtype)
     train_idx, val_idx = train_test_split(
         np.arange(X.shape[0]),
         random_state=rng,
@@ -113,14 +121,6 @@ def _rows(X, y, sample_weight, train_idx, val_idx):
     )
 
 
-def _can_stratify(y, fraction):
-    """Whether a stratified split exists: every class has two rows and the
-    validation set room for every class (else the split is plain random)."""
-    _, counts = np.unique(y, axis=0, return_counts=True)
-    n_val = int(np.ceil(fraction * len(y)))
-    return counts.min() >= 2 and len(counts) <= min(n_val, len(y) - n_val)
-
-
 class Validation:
     """Scores the network on the held-out rows after every epoch.
 
@@ -144,8 +144,9 @@ class Validation:
         """The softmax temperature ``T`` that minimises the (weighted) log loss
         of the network's probabilities on the validation rows against their
         classes (the largest target of each row, so label smoothing does not
-        count), searched over ``log T`` in [-3, 3] (temperature scaling, Guo
-        et al., 2017)."""
+        count), searched over ``T`` in [1/2, 2] (temperature scaling, Guo et
+        al., 2017): a validation set small enough to be all right would
+        otherwise sharpen without bound."""
         proba = net.predict(self.X).astype(np.float64)
         classes = self.y.argmax(axis=1)
 
@@ -155,7 +156,8 @@ class Validation:
                 np.log(np.maximum(p, 1e-300)), weights=self.sample_weight
             )
 
-        best = minimize_scalar(loss, bounds=(-3.0, 3.0), method="bounded")
+        bound = np.log(_MAX_TEMPERATURE)
+        best = minimize_scalar(loss, bounds=(-bound, bound), method="bounded")
         return float(np.exp(best.x))
 
     def evaluate(self, net):
@@ -165,6 +167,10 @@ class Validation:
         val_loss = self.loss(self.y, output, self.sample_weight) / self.total_weight
         val_score = self.score(output, self.X, self.y, self.sample_weight, val_loss)
         return float(val_loss), float(val_score)
+
+
+# The fitted temperature stays within [1 / _MAX_TEMPERATURE, _MAX_TEMPERATURE].
+_MAX_TEMPERATURE = 2.0
 
 
 def tempered(proba, temperature):
