@@ -8,9 +8,9 @@ Every function works in place on a preallocated array, as in scikit-learn's
 turning it into the gradient with respect to ``Z``.
 
 Most derivatives are functions of the activation's *output* ``A = f(Z)``, so
-the forward pass does not need to keep ``Z``. GELU and SiLU are not invertible
-from their output: they are registered with ``needs_pre_activation=True`` and
-the layer keeps a copy of ``Z`` for them.
+the forward pass does not need to keep ``Z``. GELU, SiLU and Mish are not
+invertible from their output: they are registered with
+``needs_pre_activation=True`` and the layer keeps a copy of ``Z`` for them.
 
 Adding an activation is one :func:`register` call here, next to the two
 functions it names: the estimators' parameter validation, the docs' list and

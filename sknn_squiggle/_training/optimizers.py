@@ -73,8 +73,10 @@ class _Optimizer:
         """The optimizer that :meth:`state` describes, over ``params``."""
         schedule = SCHEDULES[state["lr_schedule"]].from_state(state)
         optimizer = cls(params, schedule)
-        for key in cls.STATE:
-            setattr(optimizer, key, state[key])
+        for key, kind in cls.STATE.items():
+            # Arrays are copied: the new optimizer never shares its moments.
+            value = np.array(state[key]) if kind == "array" else state[key]
+            setattr(optimizer, key, value)
         return optimizer
 
 
