@@ -8,41 +8,24 @@ network (the numbers first, then the flags, then the category codes, as
 follow the layer interface of :mod:`sknn_squiggle._nn.layers`.
 """
 
-import copy
-
 import numpy as np
 
+from .layers import Layer
 from .layout import ParamSpec
 
 
-class _Embedding:
+class _Embedding(Layer):
     """The bookkeeping shared by the embedding layers."""
 
     def multiply_adds(self):
         return self.n_out
 
-    def bind(
-        self,
-        params,
-        grads,
-        max_rows,
-        dtype,
-        *,
-        training,
-        propagate,
-        ones,
-        keep_pre_activation=False,
-    ):
-        """A working copy over the given parameter (and gradient) views."""
-        bound = copy.copy(self)
-        bound.params, bound.grads = params, grads
-        bound.propagate = propagate
-        bound.A = np.empty((max_rows, self.n_out), dtype=dtype)
-        bound._allocate(max_rows, dtype, propagate)
-        return bound
+    def _allocate(self, max_rows, dtype, *, training, ones, keep_pre_activation):
+        self.A = np.empty((max_rows, self.n_out), dtype=dtype)
+        self._buffers(max_rows, dtype)
 
-    def _allocate(self, max_rows, dtype, propagate):
-        """Per-batch buffers of the working copy."""
+    def _buffers(self, max_rows, dtype):
+        """The layer's own per-batch buffers."""
 
 
 class PeriodicEmbedding(_Embedding):
@@ -116,8 +99,8 @@ class PeriodicEmbedding(_Embedding):
             "mix_bias": rng.uniform(-bound, bound, (J, m)),
         }
 
-    def _allocate(self, max_rows, dtype, propagate):
-        if propagate:
+    def _buffers(self, max_rows, dtype):
+        if self.propagate:
             raise ValueError(
                 "PeriodicEmbedding stands first: no layer with parameters can "
                 "stand before it (its input's gradient is not computed)."
@@ -204,8 +187,8 @@ class CategoryEmbedding(_Embedding):
             for i, K in enumerate(self.cardinalities)
         }
 
-    def _allocate(self, max_rows, dtype, propagate):
-        if propagate:
+    def _buffers(self, max_rows, dtype):
+        if self.propagate:
             width = self.n_other + len(self.cardinalities)
             self.dA_in = np.zeros((max_rows, width), dtype=dtype)
 

@@ -15,7 +15,8 @@ The interface every layer follows:
   decides how many BLAS threads training uses);
 - ``initial_params(rng)``: ``{name: array}`` of starting values;
 - ``bind(params, grads, max_rows, dtype, *, training, propagate, ones,
-  keep_pre_activation)``: the working copy;
+  keep_pre_activation)``: the working copy (:class:`Layer` writes it once;
+  a layer gives it its buffers in ``_allocate``);
 - ``forward(A_in, n)``: the layer's output for the first ``n`` rows;
 - ``backward(dA, n)``: given ``dA = dL/d(output)``, write the gradient of
   the layer's parameters into its slice of the gradient vector and return
@@ -64,7 +65,50 @@ def _input_gradient(max_rows, fan_in, fan_out, dtype):
     return one_unit_product
 
 
-class Dense:
+class Layer:
+    """What every layer shares: :meth:`bind`, which copies the description
+    and lets the layer's ``_allocate`` give the copy its views and buffers,
+    and the defaults of a layer without parameters."""
+
+    def param_specs(self):
+        return []
+
+    def initial_params(self, rng, A_in=None, weights=None):
+        return {}
+
+    def bind(
+        self,
+        params,
+        grads,
+        max_rows,
+        dtype,
+        *,
+        training,
+        propagate,
+        ones,
+        keep_pre_activation=False,
+    ):
+        """A working copy over the given parameter (and gradient) views,
+        with buffers for ``max_rows`` rows of ``dtype``."""
+        bound = copy.copy(self)
+        bound.params, bound.grads = params, grads
+        bound.propagate = propagate
+        bound.A_in = None
+        bound._allocate(
+            max_rows,
+            np.dtype(dtype),
+            training=training,
+            ones=ones,
+            keep_pre_activation=keep_pre_activation,
+        )
+        return bound
+
+    def _allocate(self, max_rows, dtype, *, training, ones, keep_pre_activation):
+        """Give a working copy its views and buffers (see :meth:`bind`)."""
+        raise NotImplementedError
+
+
+class Dense(Layer):
     """A fully connected layer followed by its activation.
 
     Forward, for the input ``A_in`` (the previous layer's output, or X)::
@@ -152,41 +196,25 @@ class Dense:
         intercepts = rng.uniform(-bound, bound, self.fan_out)
         return {"coefs": coefs, "intercepts": intercepts}
 
-    def bind(
-        self,
-        params,
-        grads,
-        max_rows,
-        dtype,
-        *,
-        training,
-        propagate,
-        ones,
-        keep_pre_activation=False,
-    ):
-        """A working copy over the given parameter (and gradient) views."""
-        bound = copy.copy(self)
+    def _allocate(self, max_rows, dtype, *, training, ones, keep_pre_activation):
         act = ACTIVATIONS[self.activation]
-        bound.W, bound.b = params["coefs"], params["intercepts"]
-        bound.A = np.empty((max_rows, self.fan_out), dtype=dtype)
+        self.W, self.b = self.params["coefs"], self.params["intercepts"]
+        self.A = np.empty((max_rows, self.fan_out), dtype=dtype)
         keep = keep_pre_activation or (training and act.needs_pre_activation)
-        bound.Z = np.empty((max_rows, self.fan_out), dtype=dtype) if keep else None
-        bound.f = act.forward
+        self.Z = np.empty((max_rows, self.fan_out), dtype=dtype) if keep else None
+        self.f = act.forward
         if training and act.with_buffers is not None:
-            bound.f = act.with_buffers(max_rows, self.fan_out, dtype)
-        bound.f_prime = act.derivative
-        bound.A_in = None
+            self.f = act.with_buffers(max_rows, self.fan_out, dtype)
+        self.f_prime = act.derivative
         if training:
-            bound.dW, bound.db = grads["coefs"], grads["intercepts"]
-            bound.ones = ones
-        bound.propagate = propagate
-        if propagate:
-            bound.W_T = bound.W.T
-            bound.dA_in = np.empty((max_rows, self.fan_in), dtype=dtype)
-            bound.input_gradient = _input_gradient(
+            self.dW, self.db = self.grads["coefs"], self.grads["intercepts"]
+            self.ones = ones
+        if self.propagate:
+            self.W_T = self.W.T
+            self.dA_in = np.empty((max_rows, self.fan_in), dtype=dtype)
+            self.input_gradient = _input_gradient(
                 max_rows, self.fan_in, self.fan_out, dtype
             )
-        return bound
 
     def forward(self, A_in, n):
         """``A = f(A_in W + b)`` for the first ``n`` rows (a buffer view)."""
@@ -283,42 +311,17 @@ def data_driven_dense_init(rng, A_in, fan_out, weight_scale, weights=None, n_sim
     return {"coefs": W, "intercepts": b}
 
 
-class _Elementwise:
-    """What layers that keep the width share: a working copy with an output
-    buffer, and the interface's defaults (no parameters, no data-driven
-    start)."""
+class _Elementwise(Layer):
+    """What layers that keep the width share: an output buffer."""
 
     def __init__(self, units):
         self.units = units
 
-    def param_specs(self):
-        return []
-
     def multiply_adds(self):
         return self.units
 
-    def initial_params(self, rng, A_in=None, weights=None):
-        return {}
-
-    def bind(
-        self,
-        params,
-        grads,
-        max_rows,
-        dtype,
-        *,
-        training,
-        propagate,
-        ones,
-        keep_pre_activation=False,
-    ):
-        """A working copy over the given parameter (and gradient) views."""
-        bound = copy.copy(self)
-        bound.params, bound.grads = params, grads
-        bound.A = np.empty((max_rows, self.units), dtype=dtype)
-        bound.propagate = propagate
-        bound.A_in = None
-        return bound
+    def _allocate(self, max_rows, dtype, *, training, ones, keep_pre_activation):
+        self.A = np.empty((max_rows, self.units), dtype=dtype)
 
 
 class Scaling(_Elementwise):
@@ -383,11 +386,10 @@ class Blend(_Elementwise):
     def initial_params(self, rng, A_in=None, weights=None):
         return {"alpha": np.ones(self.units)}
 
-    def bind(self, params, grads, max_rows, dtype, **options):
-        bound = super().bind(params, grads, max_rows, dtype, **options)
-        bound.fZ = np.empty((max_rows, self.units), dtype=dtype)
-        bound.act = ACTIVATIONS[self.activation]
-        return bound
+    def _allocate(self, max_rows, dtype, **options):
+        super()._allocate(max_rows, dtype, **options)
+        self.fZ = np.empty((max_rows, self.units), dtype=dtype)
+        self.act = ACTIVATIONS[self.activation]
 
     def forward(self, A_in, n):
         self.A_in = Z = A_in
@@ -455,12 +457,11 @@ class Dropout(_Elementwise):
         self.p = p
         self.random_state = random_state
 
-    def bind(self, params, grads, max_rows, dtype, **options):
-        bound = super().bind(params, grads, max_rows, dtype, **options)
-        bound.mask = np.empty((max_rows, self.units), dtype=dtype)
-        bound.rng = np.random.default_rng(self.random_state)
-        bound.training = False
-        return bound
+    def _allocate(self, max_rows, dtype, **options):
+        super()._allocate(max_rows, dtype, **options)
+        self.mask = np.empty((max_rows, self.units), dtype=dtype)
+        self.rng = np.random.default_rng(self.random_state)
+        self.training = False
 
     def forward(self, A_in, n):
         if not self.training or self.p <= 0:

@@ -24,7 +24,6 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
-from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
@@ -41,6 +40,7 @@ from .._nn.embeddings import CategoryEmbedding, PeriodicEmbedding
 from .._nn.layers import Blend, Dense, Dropout, Scaling
 from .._nn.losses import OUTPUT_ACTIVATIONS
 from .._nn.network import Network, initial_values, values_by_name
+from .._regressor import SquiggleRegressor
 from .._training.monitor import with_callbacks
 from .._training.schedules import REGULARISATION_SCHEDULES, SCHEDULES
 from .._training.state import Settings
@@ -543,10 +543,8 @@ best_validation_score_
     def _loss_name(self):
         return "squared_error"
 
-    def _score_outputs(self, output, y, sample_weight):
-        if not np.isfinite(output).all():
-            return np.nan
-        return r2_score(y, output, sample_weight=sample_weight)
+    # The validation R^2 (invariant to the targets' standardisation).
+    _score_outputs = SquiggleRegressor._score_outputs
 
     @with_callbacks
     @_fit_context(prefer_skip_nested_validation=True)
