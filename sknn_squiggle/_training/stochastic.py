@@ -97,23 +97,34 @@ def fit_stochastic(problem, settings, state, monitor, score):
         if settings.calibrate and validation is not None:
             state.temperature = validation.temperature(net)
     except KeyboardInterrupt:
-        monitor.abandon_epoch()
         interrupted = True
-        stopping.restore_best()
-        if state.best_loss is not None and math.isfinite(state.best_loss):
-            state.loss = state.best_loss
-        warn_interrupted(state.n_iter)
+        _recover_from_interrupt(stopping, state, monitor)
     except Diverged as diverged:
-        monitor.abandon_epoch()
-        if diverged.at_start:
-            raise_nothing_finite()
-        stopping.restore_best()
-        # Momentum or Adam moments may hold non-finite values: start afresh.
-        state.optimizer = None
-        if state.best_loss is not None:
-            state.loss = state.best_loss
-        warn_diverged(state.n_iter, settings.learning_rate_init)
+        _recover_from_divergence(diverged, stopping, state, monitor, settings)
     return state, interrupted
+
+
+def _recover_from_interrupt(stopping, state, monitor):
+    """Ctrl-C: keep the best epoch so far (its loss too) and warn."""
+    monitor.abandon_epoch()
+    stopping.restore_best()
+    if state.best_loss is not None and math.isfinite(state.best_loss):
+        state.loss = state.best_loss
+    warn_interrupted(state.n_iter)
+
+
+def _recover_from_divergence(diverged, stopping, state, monitor, settings):
+    """Non-finite loss or outputs: raise if nothing finite was ever reached,
+    else fall back to the best epoch, drop the optimizer and warn."""
+    monitor.abandon_epoch()
+    if diverged.at_start:
+        raise_nothing_finite()
+    stopping.restore_best()
+    # Momentum or Adam moments may hold non-finite values: start afresh.
+    state.optimizer = None
+    if state.best_loss is not None:
+        state.loss = state.best_loss
+    warn_diverged(state.n_iter, settings.learning_rate_init)
 
 
 def _optimizer_for(optimizer, params, settings, layout):
