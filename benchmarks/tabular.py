@@ -96,16 +96,31 @@ REFERENCES = ("realmlp", "hgb", "lgbm")
 ALL_MODELS = ("dropin", "hgb", "lgbm", "realmlp", "tabular")
 LARGE_DATASET = "diamonds"
 
-# Parameter overrides for --ablation builtin. The tabular estimators are
-# written elsewhere; overrides naming a parameter they lack are skipped.
+# Parameter overrides for --ablation builtin: each component of the tabular
+# recipe switched off in turn (one that a given estimator lacks, such as label
+# smoothing for the regressor, is skipped for it).
 BUILTIN_ABLATIONS = (
+    {"name": "standard scaling", "params": {"numeric_scaling": "standard"}},
+    {"name": "no smooth clipping", "params": {"smooth_clip": False}},
+    {"name": "no missing indicators", "params": {"missing_indicators": False}},
+    {"name": "one-hot every category", "params": {"one_hot_max_levels": 10_000}},
+    {"name": "no numeric embedding", "params": {"numeric_embedding": None}},
+    {"name": "no scaling layer", "params": {"scaling_layer": False}},
+    {"name": "standard parametrisation", "params": {"ntk": False}},
+    {"name": "no activation blend", "params": {"blend_activation": False}},
+    {"name": "relu", "params": {"activation": "relu"}},
     {"name": "no dropout", "params": {"dropout": 0.0}},
     {"name": "no weight decay", "params": {"weight_decay": 0.0}},
+    {
+        "name": "constant regularisation",
+        "params": {"regularisation_schedule": "constant"},
+    },
     {"name": "no label smoothing", "params": {"label_smoothing": 0.0}},
-    {"name": "no numeric embedding", "params": {"numeric_embedding": None}},
-    {"name": "no early stopping", "params": {"early_stopping": False}},
-    {"name": "no ensemble", "params": {"n_ensemble": 1}},
-    {"name": "plain relu", "params": {"activation": "relu"}},
+    {"name": "constant learning rate", "params": {"lr_schedule": "constant"}},
+    {"name": "no group lr factors", "params": {"group_lr_factors": False}},
+    {"name": "beta_2 0.999", "params": {"beta_2": 0.999}},
+    {"name": "no validation split", "params": {"validation_fraction": None}},
+    {"name": "no calibration", "params": {"calibrate": False}},
 )
 
 
@@ -655,13 +670,19 @@ def load_overrides(source):
     return overrides
 
 
-def usable_overrides(overrides):
-    """Overrides whose parameters both tabular estimators have; note the rest."""
+def tabular_parameters(task):
+    """Parameter names of the tabular estimator for ``task``."""
     from sknn_squiggle import TabularSquiggleClassifier, TabularSquiggleRegressor
 
-    names = set(TabularSquiggleClassifier().get_params()) & set(
-        TabularSquiggleRegressor().get_params()
-    )
+    if task.startswith("class"):
+        return set(TabularSquiggleClassifier().get_params())
+    return set(TabularSquiggleRegressor().get_params())
+
+
+def usable_overrides(overrides):
+    """Overrides naming parameters of at least one tabular estimator; note the
+    rest."""
+    names = tabular_parameters("classification") | tabular_parameters("regression")
     usable = []
     for override in overrides:
         unknown = sorted(set(override["params"]) - names)
@@ -708,7 +729,13 @@ def run_ablation(loaded, base_params, overrides, n_folds, report, out):
     base_rows, table = None, []
     for run in runs:
         params = {**base_params, **run["params"]}
-        rows = [run_one(model, params, spec, X, y, n_folds) for spec, X, y in loaded]
+        # An override of a classifier-only parameter (label smoothing,
+        # calibration) runs on the classification sets alone.
+        rows = [
+            run_one(model, params, spec, X, y, n_folds)
+            for spec, X, y in loaded
+            if set(run["params"]) <= tabular_parameters(spec.task)
+        ]
         for row in rows:
             row["override"] = run["name"]
             report["ablation"].append(row)
