@@ -423,7 +423,7 @@ _TABULAR_DOC = """
     missing_indicators : bool, default=True
         A 0/1 column for each numeric column with missing values.
     dtype : {{"float32", "float64"}}, default="float32"
-        The precision of training and prediction.
+        The precision of training (prediction always runs in float64).
     scoring : None, "loss", str or callable, default="loss"
         What picks the best epoch on the validation set: "loss" for minus the
         validation loss (the training loss on the held-out rows), None for
