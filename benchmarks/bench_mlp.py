@@ -78,11 +78,8 @@ from sklearn.preprocessing import StandardScaler
 
 # Let the script run from a source checkout without installing the package.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from sknn_squiggle import (  # noqa: E402
-    SquiggleClassifier,
-    SquiggleRegressor,
-    _network,  # noqa: E402
-)
+from sknn_squiggle import SquiggleClassifier, SquiggleRegressor  # noqa: E402
+from sknn_squiggle._nn.network import Network  # noqa: E402
 
 WORKLOADS = ("W2", "W3", "W3f32", "W4", "W5", "W6", "predict1", "proba1M")
 SCORE_TOLERANCE = 0.005
@@ -396,7 +393,7 @@ def bench_training(
     else:
         # One loss-and-gradient evaluation on the whole training set, counted.
         evals_ours = count_calls(
-            _network.Network,
+            Network,
             "loss_grad",
             lambda: Ours(alpha=alpha_ours, **params).fit(X_tr, y_tr),
         )
