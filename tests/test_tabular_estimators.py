@@ -216,3 +216,61 @@ def test_learns_a_signal_from_raw_columns():
             X[:450], y[:450]
         )
     assert reg.score(X[450:], y[450:]) > 0.9
+
+
+def _second_seed(random_state):
+    """The seed of an ensemble's second network, drawn as documented."""
+    return int(np.random.RandomState(random_state).randint(2**31, size=1)[0])
+
+
+def test_an_ensemble_averages_the_probabilities_of_independent_fits():
+    X, x = _frame()
+    y = np.where(x > 0.5, "high", np.where(x < -0.5, "low", "mid"))
+    ensemble = TabularSquiggleClassifier(**SMALL, n_ensemble=2).fit(X, y)
+    first = TabularSquiggleClassifier(**SMALL).fit(X, y)
+    second = TabularSquiggleClassifier(**dict(SMALL, random_state=_second_seed(0))).fit(
+        X, y
+    )
+    # The first network is the fit of n_ensemble=1; the second is a fit of
+    # its own, from the seed drawn from random_state.
+    for ours, single in zip(ensemble.coefs_, first.coefs_):
+        np.testing.assert_array_equal(ours, single)
+    assert len(ensemble.ensemble_params_) == 1
+    expected = (first.predict_proba(X) + second.predict_proba(X)) / 2
+    np.testing.assert_allclose(ensemble.predict_proba(X), expected, rtol=1e-12)
+    np.testing.assert_array_equal(
+        ensemble.predict(X), ensemble.classes_[expected.argmax(axis=1)]
+    )
+    assert not np.allclose(first.predict_proba(X), second.predict_proba(X))
+
+
+def test_an_ensemble_regressor_averages_the_predictions():
+    X, x = _frame()
+    params = dict(SMALL, validation_fraction=None)
+    ensemble = TabularSquiggleRegressor(**params, n_ensemble=3).fit(X, 5 * x)
+    seeds = np.random.RandomState(0).randint(2**31, size=2)
+    singles = [TabularSquiggleRegressor(**params).fit(X, 5 * x)] + [
+        TabularSquiggleRegressor(**dict(params, random_state=int(s))).fit(X, 5 * x)
+        for s in seeds
+    ]
+    X_inside = X[np.abs(x) < 1]  # far from the clipping at the training range
+    expected = np.mean([s.predict(X_inside) for s in singles], axis=0)
+    np.testing.assert_allclose(ensemble.predict(X_inside), expected, rtol=1e-12)
+    assert len(ensemble.ensemble_params_) == 2
+
+
+def test_a_single_network_has_no_other_members():
+    X, x = _frame()
+    clf = TabularSquiggleClassifier(**SMALL).fit(X, x > 0)
+    assert clf.ensemble_params_ == []
+    assert clf.ensemble_temperatures_.shape == (0,)
+
+
+def test_an_ensemble_survives_save_and_load(tmp_path):
+    from sknn_squiggle import load, save
+
+    X, x = _frame()
+    clf = TabularSquiggleClassifier(**SMALL, n_ensemble=2).fit(X, x > 0)
+    save(clf, tmp_path / "ensemble.skops")
+    again = load(tmp_path / "ensemble.skops")
+    np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))

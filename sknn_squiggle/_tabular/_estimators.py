@@ -23,7 +23,8 @@ where a table needs them:
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context, clone
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
@@ -80,6 +81,7 @@ class BaseTabularSquiggle(BaseSquiggle):
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
+        "n_ensemble": [Interval(Integral, 1, None, closed="left")],
         "ntk": ["boolean"],
         "scaling_layer": ["boolean"],
         "numeric_embedding": [StrOptions({"periodic"}), None],
@@ -185,8 +187,6 @@ class BaseTabularSquiggle(BaseSquiggle):
 
     def _seed(self):
         """A seed for dropout, drawn from random_state."""
-        from sklearn.utils import check_random_state
-
         return check_random_state(self.random_state).randint(2**31)
 
     def _layers(self, sizes=None, seeds=None, out_activation=None):
@@ -323,11 +323,38 @@ class BaseTabularSquiggle(BaseSquiggle):
         self._optimizer = None
         self.temperature_ = state.temperature or 1.0
 
+    def _fit_ensemble(self, X, y, sample_weight):
+        """Fit ``n_ensemble`` networks and keep them all.
+
+        The first is this estimator's own fit, from ``random_state`` (the
+        network of ``n_ensemble=1``; its attributes describe it); each other
+        one is fitted from a seed drawn from ``random_state``, so it has its
+        own start, shuffles, dropout masks and validation split: every row
+        trains most of the networks (bagging by the validation splits).
+        """
+        seeds = []
+        if self.n_ensemble > 1:
+            rng = check_random_state(self.random_state)
+            seeds = rng.randint(2**31, size=self.n_ensemble - 1)
+        others = [
+            clone(self)
+            .set_params(n_ensemble=1, random_state=int(seed))
+            ._fit(X, y, sample_weight=sample_weight, incremental=False)
+            for seed in seeds
+        ]
+        self._fit(X, y, sample_weight=sample_weight, incremental=False)
+        self.ensemble_params_ = [other._current_params() for other in others]
+        self.ensemble_temperatures_ = np.array(
+            [other.temperature_ for other in others], dtype=np.float64
+        )
+        return self
+
     # ------------------------------------------------------------------
     # Prediction
 
-    def _predict_output(self, X):
-        """The network's output for a raw table, in chunks of rows.
+    def _network_outputs(self, X):
+        """Each network's output for a raw table (this estimator's first,
+        then the other networks of the ensemble), with its temperature.
 
         Prediction runs in float64 whatever the training precision: a row's
         output then does not depend on the other rows of its chunk (float32
@@ -336,9 +363,15 @@ class BaseTabularSquiggle(BaseSquiggle):
         """
         check_is_fitted(self)
         X_enc = self.encoder_.transform(X).astype(np.float64)
-        params = self._current_params().astype(np.float64)
         rows = max(1, min(_PREDICT_CHUNK_ROWS, X_enc.shape[0]))
-        return Network(self._layers(), params, rows).predict(X_enc)
+        layers = self._layers()
+        members = zip(
+            [self._current_params(), *self.ensemble_params_],
+            [self.temperature_, *self.ensemble_temperatures_],
+        )
+        for params, temperature in members:
+            net = Network(layers, params.astype(np.float64), rows)
+            yield net.predict(X_enc), float(temperature)
 
     def _check_predict_input(self, X):
         return self.encoder_.transform(X)
@@ -393,6 +426,10 @@ _TABULAR_DOC = """
         Share of the training rows held out to pick the best epoch (the last
         of ties), whose weights are restored at the end; None trains on all
         rows and keeps the last epoch.
+    n_ensemble : int, default=1
+        Number of networks, each from its own seed (start, shuffles, dropout,
+        validation split), whose predictions are averaged (probabilities at
+        each network's temperature); fit takes ``n_ensemble`` times as long.
     ntk : bool, default=True
         Neural-tangent-kernel parametrisation of the dense layers
         (``z = W x / sqrt(fan_in) + b``), started from the data: unit-variance
@@ -460,6 +497,13 @@ class TabularSquiggleRegressor(RegressorMixin, BaseTabularSquiggle):
     n_iter_, loss_, loss_curve_, history_, validation_scores_, \
 best_validation_score_
         As for :class:`~sknn_squiggle.SquiggleRegressor`.
+    ensemble_params_ : list of ndarray
+        The flat parameters of the ensemble's other networks
+        (``n_ensemble - 1`` of them; the first network's are this estimator's
+        ``coefs_`` and ``intercepts_``, which, with ``history_`` and the
+        other training attributes, describe the first network).
+    ensemble_temperatures_ : ndarray of shape (n_ensemble - 1,)
+        All 1 (a regressor has no temperature).
     n_features_in_ : int
     feature_names_in_ : ndarray of str
 
@@ -494,6 +538,7 @@ best_validation_score_
         batch_size=256,
         max_iter=128,
         validation_fraction=0.2,
+        n_ensemble=1,
         ntk=True,
         scaling_layer=True,
         numeric_embedding="periodic",
@@ -568,7 +613,7 @@ best_validation_score_
         self : TabularSquiggleRegressor
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+        return self._fit_ensemble(X, y, sample_weight)
 
     def predict(self, X):
         """Predict the targets of a raw table.
@@ -583,7 +628,9 @@ best_validation_score_
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             The predictions, within the training targets' range.
         """
-        y = self._predict_output(X) * self.target_scale_ + self.target_mean_
+        # The ensemble's prediction is the mean of its networks'.
+        output = np.mean([out for out, _ in self._network_outputs(X)], axis=0)
+        y = output * self.target_scale_ + self.target_mean_
         np.clip(y, self.target_min_, self.target_max_, out=y)
         return y.ravel() if y.shape[1] == 1 else y
 
@@ -626,6 +673,15 @@ class TabularSquiggleClassifier(ClassifierMixin, BaseTabularSquiggle):
     n_iter_, loss_, loss_curve_, history_, validation_scores_, \
 best_validation_score_
         As for :class:`~sknn_squiggle.SquiggleClassifier`.
+    ensemble_params_ : list of ndarray
+        The flat parameters of the ensemble's other networks
+        (``n_ensemble - 1`` of them; the first network's are this estimator's
+        ``coefs_`` and ``intercepts_``, which, with ``history_`` and the
+        other training attributes, describe the first network).
+    temperature_ : float
+        The first network's softmax temperature (1 without calibration).
+    ensemble_temperatures_ : ndarray of shape (n_ensemble - 1,)
+        The other networks' temperatures.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
 
@@ -666,6 +722,7 @@ best_validation_score_
         batch_size=256,
         max_iter=128,
         validation_fraction=0.2,
+        n_ensemble=1,
         ntk=True,
         scaling_layer=True,
         numeric_embedding="periodic",
@@ -749,7 +806,7 @@ best_validation_score_
         self : TabularSquiggleClassifier
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+        return self._fit_ensemble(X, y, sample_weight)
 
     def predict_proba(self, X):
         """Probability of each class for a raw table.
@@ -764,8 +821,15 @@ best_validation_score_
         proba : ndarray of shape (n_samples, n_classes)
             In the order of ``classes_``.
         """
-        proba = self._predict_output(X)
-        return proba if self.temperature_ == 1.0 else tempered(proba, self.temperature_)
+        # The ensemble's probabilities are the mean of its networks', each
+        # at its own temperature.
+        return np.mean(
+            [
+                proba if t == 1.0 else tempered(proba, t)
+                for proba, t in self._network_outputs(X)
+            ],
+            axis=0,
+        )
 
     def predict_log_proba(self, X):
         """Log of :meth:`predict_proba`.
@@ -796,8 +860,8 @@ best_validation_score_
         y : ndarray of shape (n_samples,)
             The most probable class.
         """
-        output = self._predict_output(X)
-        return self.classes_[output.argmax(axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[proba.argmax(axis=1)]
 
 
 def _is_frame(y):
