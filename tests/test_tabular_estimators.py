@@ -274,3 +274,46 @@ def test_an_ensemble_survives_save_and_load(tmp_path):
     save(clf, tmp_path / "ensemble.skops")
     again = load(tmp_path / "ensemble.skops")
     np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
+
+
+def test_scoring_warns_only_when_no_validation_split_reads_it():
+    X, x = _frame()
+    params = dict(SMALL, validation_fraction=None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        TabularSquiggleRegressor(**params).fit(X, x)  # the default: silent
+        TabularSquiggleRegressor(**SMALL, scoring="r2").fit(X, x)  # read: silent
+    with pytest.warns(UserWarning, match=r"scoring='r2' is ignored: validation_"):
+        TabularSquiggleRegressor(**params, scoring="r2").fit(X, x)
+
+
+def test_a_named_scorer_reads_the_network_being_trained():
+    """A scorer given by name scores the validation rows as the built-in
+    score does: accuracy equals scoring=None's, epoch by epoch."""
+    X, x = _frame()
+    y = np.where(x > 0, "up", "down")
+    by_name = TabularSquiggleClassifier(**SMALL, scoring="accuracy").fit(X, y)
+    built_in = TabularSquiggleClassifier(**SMALL, scoring=None).fit(X, y)
+    assert len(by_name.validation_scores_) == SMALL["max_iter"]
+    assert by_name.validation_scores_ == built_in.validation_scores_
+
+
+def test_a_callable_scorer_sees_what_predict_gives():
+    """At the restored best epoch, the predictions a callable scorer was
+    given for the validation rows are the fitted estimator's predictions for
+    those rows of the raw table."""
+    X, x = _frame()
+    seen = []
+
+    def scorer(estimator, X_val, y_val):
+        y_pred = estimator.predict(X_val)
+        seen.append((np.array(X_val), y_pred))
+        return -float(np.mean((y_pred - y_val) ** 2))
+
+    reg = TabularSquiggleRegressor(**SMALL, scoring=scorer).fit(X, 5 * x)
+    scores = np.array(reg.validation_scores_)
+    best = len(scores) - 1 - int(np.argmax(scores[::-1]))  # the last of ties
+    X_val, y_pred = seen[best]
+    encoded = reg.encoder_.transform(X)
+    rows = [int(np.flatnonzero((encoded == row).all(axis=1))[0]) for row in X_val]
+    np.testing.assert_allclose(y_pred, reg.predict(X)[rows], rtol=1e-12)

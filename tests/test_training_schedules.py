@@ -105,7 +105,8 @@ def test_from_settings_state_and_back(name):
     schedule.epoch_ends(99)
     schedule.on_plateau()
     state = schedule.state()
-    expected = {"lr_schedule": name, "learning_rate_init": 0.04}
+    assert state["lr_schedule"] == name
+    expected = {"learning_rate_init": 0.04}
     expected["learning_rate"] = {
         "constant": 0.04,
         "invscaling": 0.04 / 100**0.7,
@@ -113,8 +114,9 @@ def test_from_settings_state_and_back(name):
     }[name]
     if name == "invscaling":
         expected["power_t"] = 0.7
-    assert state.keys() == expected.keys()
-    assert state == pytest.approx(expected, rel=1e-15)
+    assert state.keys() == expected.keys() | {"lr_schedule"}
+    numbers = {key: state[key] for key in expected}
+    assert numbers == pytest.approx(expected, rel=1e-15)
     rebuilt = SCHEDULES[state["lr_schedule"]].from_state(state)
     assert type(rebuilt) is type(schedule) and rebuilt.state() == state
     assert {"constant", "invscaling", "adaptive"} <= set(SCHEDULES)

@@ -16,6 +16,7 @@ The per-layer arrays the estimators expose (``coefs_``, ``intercepts_``) are
 *views* of that vector.
 """
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -71,7 +72,7 @@ class ParameterLayout:
             for layer, specs in enumerate(param_specs):
                 for p in specs:
                     if p.penalised == penalised:
-                        size = int(np.prod(p.shape, dtype=np.int64))
+                        size = math.prod(p.shape)
                         self.slices[layer][p.name] = slice(start, start + size)
                         start += size
             if penalised:

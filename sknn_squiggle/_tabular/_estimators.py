@@ -20,10 +20,12 @@ where a table needs them:
   validation epoch (the last of ties) restored at the end.
 """
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context, clone
+from sklearn.metrics import check_scoring
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
@@ -45,7 +47,7 @@ from .._regressor import SquiggleRegressor
 from .._training.monitor import with_callbacks
 from .._training.schedules import REGULARISATION_SCHEDULES, SCHEDULES
 from .._training.state import Settings
-from .._training.validation import row_keys, tempered
+from .._training.validation import row_keys, scorer_on_rows, tempered
 from ._encoder import TableEncoder
 
 #: The learning-rate factors of the parameter groups (RealMLP-TD's): the
@@ -114,6 +116,28 @@ class BaseTabularSquiggle(BaseSquiggle):
 
     def _trainable_mask(self, layout):
         return None
+
+    def _warn_ignored_scoring(self, incremental):
+        """``scoring`` picks the best epoch on the validation split: warn when
+        it is changed from its default but ``validation_fraction=None``."""
+        if self.scoring == "loss" or self._with_validation():
+            return
+        warnings.warn(
+            f"scoring={self.scoring!r} is ignored: validation_fraction=None, and "
+            "scoring is the score that picks the best epoch on the validation "
+            "split. Set validation_fraction (e.g. 0.2) to use it.",
+            UserWarning,
+            stacklevel=6,
+        )
+
+    def _validation_score(self):
+        """As the drop-ins', but a scorer is called on the network being
+        trained as an estimator of the encoded validation rows (this
+        estimator's own methods take raw tables)."""
+        if self.scoring is None or self.scoring == "loss":
+            return super()._validation_score()
+        scorer = check_scoring(self, scoring=self.scoring)
+        return scorer_on_rows(_OnEncodedRows(self), scorer, self._decode_targets)
 
     def _n_starts(self):
         return 1
@@ -630,6 +654,11 @@ best_validation_score_
         """
         # The ensemble's prediction is the mean of its networks'.
         output = np.mean([out for out, _ in self._network_outputs(X)], axis=0)
+        return self._predictions(output)
+
+    def _predictions(self, output):
+        """Targets from the network's standardised output ``o``:
+        ``o * target_scale_ + target_mean_``, clipped to the training range."""
         y = output * self.target_scale_ + self.target_mean_
         np.clip(y, self.target_min_, self.target_max_, out=y)
         return y.ravel() if y.shape[1] == 1 else y
@@ -860,8 +889,36 @@ best_validation_score_
         y : ndarray of shape (n_samples,)
             The most probable class.
         """
-        proba = self.predict_proba(X)
+        return self._predictions(self.predict_proba(X))
+
+    def _predictions(self, proba):
+        """The most probable class of each row."""
         return self.classes_[proba.argmax(axis=1)]
+
+
+class _OnEncodedRows:
+    """The network being trained, as a scikit-learn estimator of encoded
+    rows: what a scorer named by ``scoring`` calls on the validation split
+    during fit (one network, no temperature: calibration comes after)."""
+
+    def __init__(self, estimator):
+        self.estimator = estimator
+        if hasattr(estimator, "classes_"):
+            self.classes_ = estimator.classes_
+
+    def __sklearn_tags__(self):
+        return self.estimator.__sklearn_tags__()
+
+    def _output(self, X):
+        X = np.asarray(X, dtype=np.float64)
+        params = self.estimator._current_params().astype(np.float64)
+        return Network(self.estimator._layers(), params, X.shape[0]).predict(X)
+
+    def predict(self, X):
+        return self.estimator._predictions(self._output(X))
+
+    def predict_proba(self, X):
+        return self._output(X)
 
 
 def _is_frame(y):
