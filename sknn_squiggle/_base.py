@@ -44,7 +44,7 @@ from ._nn.activations import HIDDEN_ACTIVATIONS
 from ._nn.layers import dense_stack
 from ._nn.layout import ParameterLayout
 from ._nn.losses import OUTPUT_ACTIVATIONS
-from ._nn.network import Network
+from ._nn.network import Network, ReusedPredictionNetworks
 from ._training.batches import batch_rows
 from ._training.lbfgs import fit_lbfgs
 from ._training.monitor import CallbackBridge, CallbackSupport, Monitor
@@ -60,6 +60,9 @@ _FLOAT_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 
 # Bytes of each layer's buffer when predicting in chunks (see _predict_output).
 _PREDICT_CHUNK_BYTES = 2**22
+
+# Predictions on up to this many rows reuse the estimator's network.
+_REUSED_NETWORKS = ReusedPredictionNetworks(max_rows=32)
 
 # OpenBLAS splits even small matrix products across threads, and on a small
 # network the synchronisation costs far more than the product itself: lbfgs on
@@ -579,12 +582,20 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
         A chunk fits in scikit-learn's ``working_memory`` and each of its
         layer buffers in about ``_PREDICT_CHUNK_BYTES``: small enough to stay
         in cache between the matrix product and the activation, large enough
-        for the matrix product to run at full speed.
+        for the matrix product to run at full speed. A few rows reuse the
+        estimator's network (see ``ReusedPredictionNetworks``).
         """
         X = self._check_predict_input(X)
         dtype = np.result_type(X.dtype, self.coefs_[0].dtype)
+        params = self._current_params().astype(dtype, copy=False)
         units = [b.shape[0] for b in self.intercepts_]
         n = X.shape[0]
+        if n <= _REUSED_NETWORKS.max_rows:
+            activation = self.activation
+            if not isinstance(activation, str):
+                activation = tuple(activation)
+            key = (tuple(units), activation, self.out_activation_)
+            return _REUSED_NETWORKS.predict(self, key, params, self._layers, X)
         chunk = max(1, _PREDICT_CHUNK_BYTES // (max(units) * dtype.itemsize))
         if n > chunk:
             chunk = min(
@@ -593,7 +604,6 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
                     row_bytes=2 * sum(units) * dtype.itemsize, max_n_rows=n
                 ),
             )
-        params = self._current_params().astype(dtype, copy=False)
         return Network(self._layers(), params, max(1, min(chunk, n))).predict(X)
 
     def decompose(self, X):

@@ -17,6 +17,8 @@ import pytest
 from conftest import (
     HAND_X,
     HAND_Y,
+    IRIS_X_STD,
+    IRIS_Y,
     ROUND_TRIP_X,
     TASKS,
     assert_same,
@@ -98,6 +100,42 @@ def test_coefs_are_views_of_one_vector_until_replaced():
     frozen = {"coefs": [False, False], "intercepts": [False, False]}
     reg.set_params(warm_start=True, trainable=frozen).fit(X, y)
     np.testing.assert_array_equal(reg.coefs_[0], W)
+
+
+def _row_by_row(est, X):
+    return np.concatenate([est.predict_proba(X[i : i + 1]) for i in range(len(X))])
+
+
+def test_few_rows_predict_as_the_whole_batch_through_every_change():
+    """Few-row predictions (which reuse the estimator's network) equal the
+    rows of a whole-batch prediction (a network of its own) after an
+    in-place edit, an assigned array, a new activation and a refit, and
+    from concurrent threads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    X, y = IRIS_X_STD, IRIS_Y
+    clf = SquiggleClassifier(hidden_layer_sizes=(8,), max_iter=20, random_state=0)
+    clf.fit(X, y)
+    assert len(X) > 32  # the whole batch does not reuse the network
+
+    def check():
+        np.testing.assert_allclose(
+            _row_by_row(clf, X), clf.predict_proba(X), rtol=1e-12, atol=1e-15
+        )
+
+    check()
+    clf.coefs_[1] *= 3  # in place: the reused network reads it
+    check()
+    clf.set_params(activation="tanh")
+    check()
+    clf.coefs_[0] = clf.coefs_[0] * -1  # split from the flat vector
+    check()
+    clf.set_params(hidden_layer_sizes=(5,)).fit(X, y)
+    check()
+    with ThreadPoolExecutor(4) as pool:
+        outputs = list(pool.map(lambda _: _row_by_row(clf, X), range(8)))
+    for out in outputs:
+        np.testing.assert_allclose(out, clf.predict_proba(X), rtol=1e-12, atol=1e-15)
 
 
 # ---------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from conftest import textbook_activation, textbook_loss
 from sknn_squiggle._nn.activations import _ZEROS_BYTES, HIDDEN_ACTIVATIONS
 from sknn_squiggle._nn.layers import dense_stack
 from sknn_squiggle._nn.layout import ParameterLayout
-from sknn_squiggle._nn.network import Network
+from sknn_squiggle._nn.network import Network, ReusedPredictionNetworks
 
 EPS = 1e-6
 RTOL = 1e-5
@@ -287,3 +287,88 @@ def test_add_scaled_rounds_as_one_multiply_and_one_add():
     expected = y + np.multiply(x, 0.37)
     _add_scaled(y, 0.37, x, np.empty(64))
     np.testing.assert_array_equal(y, expected)
+
+
+class _Owner:
+    """Something an estimator-like cache entry can hang on."""
+
+
+def _reused_setup():
+    layout, params, _, _, _ = _problem((5,), "log_loss", 3)
+    coefs, intercepts = layout.views(params)
+
+    def textbook(X):
+        hidden = np.tanh(X @ coefs[0] + intercepts[0])
+        return textbook_activation("softmax", hidden @ coefs[1] + intercepts[1])
+
+    built = []
+
+    def build_layers():
+        built.append(1)
+        return dense_stack([4, 5, 3], ["tanh"], "softmax")
+
+    return params, textbook, build_layers, built
+
+
+def test_reused_network_is_built_once_and_reads_the_parameters():
+    """The network is built on the first call only; it reads the parameter
+    array at each call (an in-place change shows); its output is a copy."""
+    params, textbook, build_layers, built = _reused_setup()
+    cache, owner = ReusedPredictionNetworks(max_rows=8), _Owner()
+    X = np.random.default_rng(3).normal(size=(6, 4))
+    first = cache.predict(owner, "key", params, build_layers, X)
+    np.testing.assert_allclose(first, textbook(X), rtol=1e-12)
+    second = cache.predict(owner, "key", params, build_layers, X[:2])
+    assert len(built) == 1
+    np.testing.assert_allclose(first, textbook(X), rtol=1e-12)  # not overwritten
+    np.testing.assert_allclose(second, textbook(X[:2]), rtol=1e-12)
+    params *= 0.5
+    np.testing.assert_allclose(
+        cache.predict(owner, "key", params, build_layers, X), textbook(X), rtol=1e-12
+    )
+    assert len(built) == 1
+
+
+def test_reused_network_is_rebuilt_for_a_new_key_or_array():
+    params, textbook, build_layers, built = _reused_setup()
+    cache, owner = ReusedPredictionNetworks(max_rows=8), _Owner()
+    X = np.ones((1, 4))
+    cache.predict(owner, "key", params, build_layers, X)
+    cache.predict(owner, "other", params, build_layers, X)
+    assert len(built) == 2
+    new_params = params * 2
+    coefs = ParameterLayout.of(build_layers()).views(new_params)
+    out = cache.predict(owner, "other", new_params, build_layers, X)
+    hidden = np.tanh(X @ coefs[0]["coefs"] + coefs[0]["intercepts"])
+    logits = hidden @ coefs[1]["coefs"] + coefs[1]["intercepts"]
+    np.testing.assert_allclose(out, textbook_activation("softmax", logits))
+
+
+def test_a_busy_reused_network_is_not_shared():
+    """A call that finds the kept network in use (another thread) builds its
+    own, leaving the kept one as it is."""
+    params, textbook, build_layers, built = _reused_setup()
+    cache, owner = ReusedPredictionNetworks(max_rows=8), _Owner()
+    X = np.random.default_rng(4).normal(size=(3, 4))
+    cache.predict(owner, "key", params, build_layers, X)
+    entry = cache._entry(owner, "key", params)
+    kept = entry[1]
+    with entry[2]:  # held, as by a concurrent call
+        out = cache.predict(owner, "key", params, build_layers, 2 * X)
+    assert len(built) == 2 and entry[1] is kept
+    np.testing.assert_allclose(out, textbook(2 * X), rtol=1e-12)
+
+
+def test_reused_networks_go_with_their_owner():
+    import gc
+
+    params, textbook, build_layers, _ = _reused_setup()
+    cache, owner = ReusedPredictionNetworks(max_rows=8), _Owner()
+    cache.predict(owner, "key", params, build_layers, np.ones((1, 4)))
+    assert len(cache._kept) == 1
+    del owner
+    gc.collect()
+    assert len(cache._kept) == 0
+    unhashable = {}  # no weak references: served without keeping a network
+    out = cache.predict(unhashable, "key", params, build_layers, np.ones((1, 4)))
+    np.testing.assert_allclose(out, textbook(np.ones((1, 4))), rtol=1e-12)

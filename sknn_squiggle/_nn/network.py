@@ -5,6 +5,9 @@ prediction are written once, here, and used by training (both solvers),
 prediction, :meth:`decompose` and the loss-landscape pictures alike.
 """
 
+import threading
+import weakref
+
 import numpy as np
 
 from .layout import ParameterLayout
@@ -239,3 +242,57 @@ def values_by_name(values):
     it]}``, what :meth:`ParameterLayout.pack` takes."""
     names = dict.fromkeys(name for drawn in values for name in drawn)
     return {name: [d[name] for d in values if name in d] for name in names}
+
+
+class ReusedPredictionNetworks:
+    """Forward-only networks kept between prediction calls on a few rows.
+
+    Building a :class:`Network` (its layout, the parameter views, the bound
+    layers and their buffers) costs more than running it on one row: for a
+    fitted (100,) classifier on digits, ``predict`` of one row took 130 us
+    when every call built its network and 45-60 us when the network is
+    reused (``python benchmarks/bench_mlp.py``, "predict1"). So each owner
+    (an estimator) keeps one network of ``max_rows`` rows, rebuilt when its
+    key changes (new parameters, sizes or activations).
+
+    A network is used by one call at a time: a call that finds it busy (a
+    concurrent prediction from another thread) builds its own. The output is
+    a copy, never a view of the reused buffers. Owners are held weakly: the
+    network goes with its estimator.
+
+    Parameters
+    ----------
+    max_rows : int
+        The rows of the kept networks; larger inputs are not served here.
+    """
+
+    def __init__(self, max_rows):
+        self.max_rows = max_rows
+        self._kept = weakref.WeakKeyDictionary()
+
+    def predict(self, owner, key, params, build_layers, X):
+        """``Network(build_layers(), params, max_rows).predict(X)``, the
+        network reused while ``owner`` asks with the same ``key`` and the same
+        ``params`` array (``X`` has at most ``max_rows`` rows)."""
+        entry = self._entry(owner, key, params)
+        if entry is None or not entry[2].acquire(blocking=False):
+            return Network(build_layers(), params, self.max_rows).predict(X).copy()
+        try:
+            if entry[1] is None:
+                entry[1] = Network(build_layers(), params, self.max_rows)
+            return entry[1].predict(X).copy()
+        finally:
+            entry[2].release()
+
+    def _entry(self, owner, key, params):
+        """``[(key, params), network or None, lock]`` kept for ``owner``, a
+        new one when the key or the parameter array changed; None for an
+        owner that cannot be held weakly."""
+        try:
+            entry = self._kept.get(owner)
+            if entry is None or entry[0][0] != key or entry[0][1] is not params:
+                entry = [(key, params), None, threading.Lock()]
+                self._kept[owner] = entry
+        except TypeError:  # unhashable, or no weak references
+            return None
+        return entry
