@@ -292,6 +292,15 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
             self.out_activation_ if out_activation is None else out_activation,
         )
 
+    def _layers_key(self):
+        """What :meth:`_layers` builds the fitted network from (the units of
+        each layer and the activations): equal keys give the same layers."""
+        units = (self.coefs_[0].shape[0], *(b.shape[0] for b in self.intercepts_))
+        activation = self.activation
+        if not isinstance(activation, str):
+            activation = tuple(activation)
+        return (units, activation, self.out_activation_)
+
     @property
     def _hidden_activations_(self):
         return _settings.hidden_activations(self.activation, self.n_layers_ - 2)
@@ -591,10 +600,7 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
         units = [b.shape[0] for b in self.intercepts_]
         n = X.shape[0]
         if n <= _REUSED_NETWORKS.max_rows:
-            activation = self.activation
-            if not isinstance(activation, str):
-                activation = tuple(activation)
-            key = (tuple(units), activation, self.out_activation_)
+            key = self._layers_key()
             return _REUSED_NETWORKS.predict(self, key, params, self._layers, X)
         chunk = max(1, _PREDICT_CHUNK_BYTES // (max(units) * dtype.itemsize))
         if n > chunk:

@@ -351,11 +351,11 @@ def test_a_busy_reused_network_is_not_shared():
     cache, owner = ReusedPredictionNetworks(max_rows=8), _Owner()
     X = np.random.default_rng(4).normal(size=(3, 4))
     cache.predict(owner, "key", params, build_layers, X)
-    entry = cache._entry(owner, "key", params)
-    kept = entry[1]
-    with entry[2]:  # held, as by a concurrent call
+    entry = cache._kept_for(owner, "key", params)
+    kept = entry.network
+    with entry.lock:  # held, as by a concurrent call
         out = cache.predict(owner, "key", params, build_layers, 2 * X)
-    assert len(built) == 2 and entry[1] is kept
+    assert len(built) == 2 and entry.network is kept
     np.testing.assert_allclose(out, textbook(2 * X), rtol=1e-12)
 
 

@@ -249,11 +249,11 @@ class ReusedPredictionNetworks:
 
     Building a :class:`Network` (its layout, the parameter views, the bound
     layers and their buffers) costs more than running it on one row: for a
-    fitted (100,) classifier on digits, ``predict`` of one row took 130 us
-    when every call built its network and 45-60 us when the network is
-    reused (``python benchmarks/bench_mlp.py``, "predict1"). So each owner
-    (an estimator) keeps one network of ``max_rows`` rows, rebuilt when its
-    key changes (new parameters, sizes or activations).
+    fitted (100,) classifier on digits, ``predict`` of one row took 147 us a
+    call when every call built its network and 43.5 us with the network
+    reused (``python benchmarks/bench_mlp.py --only predict1``). So each
+    owner (an estimator) keeps one network of ``max_rows`` rows, rebuilt when
+    its key changes (new parameters, sizes or activations).
 
     A network is used by one call at a time: a call that finds it busy (a
     concurrent prediction from another thread) builds its own. The output is
@@ -274,25 +274,34 @@ class ReusedPredictionNetworks:
         """``Network(build_layers(), params, max_rows).predict(X)``, the
         network reused while ``owner`` asks with the same ``key`` and the same
         ``params`` array (``X`` has at most ``max_rows`` rows)."""
-        entry = self._entry(owner, key, params)
-        if entry is None or not entry[2].acquire(blocking=False):
+        kept = self._kept_for(owner, key, params)
+        if kept is None or not kept.lock.acquire(blocking=False):
             return Network(build_layers(), params, self.max_rows).predict(X).copy()
         try:
-            if entry[1] is None:
-                entry[1] = Network(build_layers(), params, self.max_rows)
-            return entry[1].predict(X).copy()
+            if kept.network is None:
+                kept.network = Network(build_layers(), params, self.max_rows)
+            return kept.network.predict(X).copy()
         finally:
-            entry[2].release()
+            kept.lock.release()
 
-    def _entry(self, owner, key, params):
-        """``[(key, params), network or None, lock]`` kept for ``owner``, a
-        new one when the key or the parameter array changed; None for an
-        owner that cannot be held weakly."""
+    def _kept_for(self, owner, key, params):
+        """What is kept for ``owner``, new when the key or the parameter
+        array changed; None for an owner that cannot be held weakly."""
         try:
-            entry = self._kept.get(owner)
-            if entry is None or entry[0][0] != key or entry[0][1] is not params:
-                entry = [(key, params), None, threading.Lock()]
-                self._kept[owner] = entry
+            kept = self._kept.get(owner)
+            if kept is None or kept.key != key or kept.params is not params:
+                kept = _KeptNetwork(key, params)
+                self._kept[owner] = kept
         except TypeError:  # unhashable, or no weak references
             return None
-        return entry
+        return kept
+
+
+class _KeptNetwork:
+    """One owner's network (built on first use), what it was built for, and
+    the lock of the call using it."""
+
+    def __init__(self, key, params):
+        self.key, self.params = key, params
+        self.network = None
+        self.lock = threading.Lock()

@@ -386,16 +386,20 @@ class BaseTabularSquiggle(BaseSquiggle):
         BLAS blocks them with).
         """
         check_is_fitted(self)
-        X_enc = self.encoder_.transform(X).astype(np.float64)
-        rows = max(1, min(_PREDICT_CHUNK_ROWS, X_enc.shape[0]))
-        layers = self._layers()
+        X_enc = self.encoder_.transform(X)
         members = zip(
             [self._current_params(), *self.ensemble_params_],
             [self.temperature_, *self.ensemble_temperatures_],
         )
         for params, temperature in members:
-            net = Network(layers, params.astype(np.float64), rows)
-            yield net.predict(X_enc), float(temperature)
+            yield self._encoded_output(X_enc, params), float(temperature)
+
+    def _encoded_output(self, X_enc, params):
+        """The output of the network with flat parameters ``params`` for
+        encoded rows, in float64, in chunks of rows."""
+        X_enc = np.asarray(X_enc, dtype=np.float64)
+        rows = max(1, min(_PREDICT_CHUNK_ROWS, X_enc.shape[0]))
+        return Network(self._layers(), params.astype(np.float64), rows).predict(X_enc)
 
     def _check_predict_input(self, X):
         return self.encoder_.transform(X)
@@ -910,9 +914,7 @@ class _OnEncodedRows:
         return self.estimator.__sklearn_tags__()
 
     def _output(self, X):
-        X = np.asarray(X, dtype=np.float64)
-        params = self.estimator._current_params().astype(np.float64)
-        return Network(self.estimator._layers(), params, X.shape[0]).predict(X)
+        return self.estimator._encoded_output(X, self.estimator._current_params())
 
     def predict(self, X):
         return self.estimator._predictions(self._output(X))
