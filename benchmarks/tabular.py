@@ -121,6 +121,7 @@ BUILTIN_ABLATIONS = (
     {"name": "beta_2 0.999", "params": {"beta_2": 0.999}},
     {"name": "no validation split", "params": {"validation_fraction": None}},
     {"name": "no calibration", "params": {"calibrate": False}},
+    {"name": "single network", "params": {"n_ensemble": 1}},
 )
 
 

@@ -144,7 +144,7 @@ def test_class_weight_shifts_the_predictions_to_the_heavy_class():
 
 def test_history_verbose_and_best_epoch(capsys):
     X, x = _frame()
-    clf = TabularSquiggleClassifier(**SMALL, verbose=True).fit(X, x > 0)
+    clf = TabularSquiggleClassifier(**SMALL, n_ensemble=1, verbose=True).fit(X, x > 0)
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == len(clf.history_) == clf.n_iter_ == 15
     assert lines[0].startswith("Iteration 1, loss = ")
@@ -227,10 +227,10 @@ def test_an_ensemble_averages_the_probabilities_of_independent_fits():
     X, x = _frame()
     y = np.where(x > 0.5, "high", np.where(x < -0.5, "low", "mid"))
     ensemble = TabularSquiggleClassifier(**SMALL, n_ensemble=2).fit(X, y)
-    first = TabularSquiggleClassifier(**SMALL).fit(X, y)
-    second = TabularSquiggleClassifier(**dict(SMALL, random_state=_second_seed(0))).fit(
-        X, y
-    )
+    first = TabularSquiggleClassifier(**SMALL, n_ensemble=1).fit(X, y)
+    second = TabularSquiggleClassifier(
+        **SMALL | {"random_state": _second_seed(0), "n_ensemble": 1}
+    ).fit(X, y)
     # The first network is the fit of n_ensemble=1; the second is a fit of
     # its own, from the seed drawn from random_state.
     for ours, single in zip(ensemble.coefs_, first.coefs_):
@@ -246,8 +246,8 @@ def test_an_ensemble_averages_the_probabilities_of_independent_fits():
 
 def test_an_ensemble_regressor_averages_the_predictions():
     X, x = _frame()
-    params = dict(SMALL, validation_fraction=None)
-    ensemble = TabularSquiggleRegressor(**params, n_ensemble=3).fit(X, 5 * x)
+    params = dict(SMALL, validation_fraction=None, n_ensemble=1)
+    ensemble = TabularSquiggleRegressor(**params | {"n_ensemble": 3}).fit(X, 5 * x)
     seeds = np.random.RandomState(0).randint(2**31, size=2)
     singles = [TabularSquiggleRegressor(**params).fit(X, 5 * x)] + [
         TabularSquiggleRegressor(**dict(params, random_state=int(s))).fit(X, 5 * x)
@@ -261,7 +261,7 @@ def test_an_ensemble_regressor_averages_the_predictions():
 
 def test_a_single_network_has_no_other_members():
     X, x = _frame()
-    clf = TabularSquiggleClassifier(**SMALL).fit(X, x > 0)
+    clf = TabularSquiggleClassifier(**SMALL, n_ensemble=1).fit(X, x > 0)
     assert clf.ensemble_params_ == []
     assert clf.ensemble_temperatures_.shape == (0,)
 
@@ -310,7 +310,7 @@ def test_a_callable_scorer_sees_what_predict_gives():
         seen.append((np.array(X_val), y_pred))
         return -float(np.mean((y_pred - y_val) ** 2))
 
-    reg = TabularSquiggleRegressor(**SMALL, scoring=scorer).fit(X, 5 * x)
+    reg = TabularSquiggleRegressor(**SMALL, n_ensemble=1, scoring=scorer).fit(X, 5 * x)
     scores = np.array(reg.validation_scores_)
     best = len(scores) - 1 - int(np.argmax(scores[::-1]))  # the last of ties
     X_val, y_pred = seen[best]

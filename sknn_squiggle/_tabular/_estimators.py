@@ -454,10 +454,12 @@ _TABULAR_DOC = """
         Share of the training rows held out to pick the best epoch (the last
         of ties), whose weights are restored at the end; None trains on all
         rows and keeps the last epoch.
-    n_ensemble : int, default=1
+    n_ensemble : int, default=2
         Number of networks, each from its own seed (start, shuffles, dropout,
         validation split), whose predictions are averaged (probabilities at
         each network's temperature); fit takes ``n_ensemble`` times as long.
+        Two networks raised the mean development score by about 0.01 over
+        one (see the "Tabular data" page); 1 fits in half the time.
     ntk : bool, default=True
         Neural-tangent-kernel parametrisation of the dense layers
         (``z = W x / sqrt(fan_in) + b``), started from the data: unit-variance
@@ -566,7 +568,7 @@ best_validation_score_
         batch_size=256,
         max_iter=128,
         validation_fraction=0.2,
-        n_ensemble=1,
+        n_ensemble=2,
         ntk=True,
         scaling_layer=True,
         numeric_embedding="periodic",
@@ -755,7 +757,7 @@ best_validation_score_
         batch_size=256,
         max_iter=128,
         validation_fraction=0.2,
-        n_ensemble=1,
+        n_ensemble=2,
         ntk=True,
         scaling_layer=True,
         numeric_embedding="periodic",
