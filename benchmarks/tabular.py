@@ -122,6 +122,7 @@ BUILTIN_ABLATIONS = (
     {"name": "no validation split", "params": {"validation_fraction": None}},
     {"name": "no calibration", "params": {"calibrate": False}},
     {"name": "single network", "params": {"n_ensemble": 1}},
+    {"name": "128 epochs", "params": {"max_iter": 128}},
 )
 
 

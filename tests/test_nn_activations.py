@@ -47,6 +47,24 @@ def test_derivative_is_the_finite_difference_of_the_formula(name):
     np.testing.assert_allclose(delta, expected * slope, rtol=1e-7, atol=1e-10)
 
 
+@pytest.mark.parametrize(
+    "name", [name for name in HIDDEN_ACTIVATIONS if ACTIVATIONS[name].with_slope]
+)
+def test_with_slope_gives_the_formula_and_its_finite_difference(name):
+    """with_slope(Z, slope) overwrites Z with f(Z) and fills slope with
+    f'(Z), a central finite difference of the textbook formula; large
+    arguments (past the exp cap) included."""
+    Zw = np.vstack([Z, [[19.0, 21.0, 40.0, -30.0]]])
+    A, slope = Zw.copy(), np.full_like(Zw, np.nan)
+    assert ACTIVATIONS[name].with_slope(A, slope) is None
+    h = 1e-6
+    expected = (
+        textbook_activation(name, Zw + h) - textbook_activation(name, Zw - h)
+    ) / (2 * h)
+    np.testing.assert_allclose(A, textbook_activation(name, Zw), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(slope, expected, rtol=1e-7, atol=1e-9)
+
+
 def test_registry():
     """Aliases share their activation's functions; hidden layers may use
     every activation but the output-only exp and softmax; GELU, SiLU and

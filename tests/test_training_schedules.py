@@ -156,7 +156,7 @@ class _Dropout:
 
 class _Net:
     def __init__(self, layers):
-        self.random_layers = layers
+        self.dropout_layers = layers
 
 
 class _Settings:

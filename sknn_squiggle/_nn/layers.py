@@ -390,12 +390,23 @@ class Blend(_Elementwise):
         super()._allocate(max_rows, dtype, **options)
         self.fZ = np.empty((max_rows, self.units), dtype=dtype)
         self.act = ACTIVATIONS[self.activation]
+        if options["training"]:
+            # f'(Z) (kept from a training forward pass when the activation
+            # computes it there) and f(Z) - Z, for backward.
+            self.slope = np.empty((max_rows, self.units), dtype=dtype)
+            self.gap = np.empty((max_rows, self.units), dtype=dtype)
+            self.training = False
+            self.sloped = False
 
     def forward(self, A_in, n):
         self.A_in = Z = A_in
         fZ = self.fZ[:n]
         np.copyto(fZ, Z)
-        self.act.forward(fZ)
+        self.sloped = getattr(self, "training", False) and self.act.with_slope
+        if self.sloped:
+            self.act.with_slope(fZ, self.slope[:n])
+        else:
+            self.act.forward(fZ)
         # A = Z + alpha (f(Z) - Z)
         A = np.subtract(fZ, Z, out=self.A[:n])
         A *= self.params["alpha"]
@@ -404,11 +415,14 @@ class Blend(_Elementwise):
 
     def backward(self, dA, n):
         Z, fZ, alpha = self.A_in, self.fZ[:n], self.params["alpha"]
-        np.einsum("ij,ij->j", dA, fZ - Z, out=self.grads["alpha"])
+        gap = np.subtract(fZ, Z, out=self.gap[:n])
+        np.einsum("ij,ij->j", dA, gap, out=self.grads["alpha"])
         if not self.propagate:
             return None
-        slope = np.ones_like(fZ)
-        self.act.derivative(Z, fZ, slope)
+        slope = self.slope[:n]
+        if not self.sloped:
+            slope.fill(1)
+            self.act.derivative(Z, fZ, slope)
         # (1 - alpha) + alpha f'(Z) = 1 + alpha (f'(Z) - 1)
         slope -= 1
         slope *= alpha

@@ -10,6 +10,7 @@ import weakref
 
 import numpy as np
 
+from .layers import Dropout
 from .layout import ParameterLayout
 from .losses import LOSSES
 
@@ -105,9 +106,14 @@ class Network:
             for i, layer in enumerate(layers)
         ]
         self._backward_layers = self.layers[-2::-1]
-        #: The layers that draw random numbers while training (dropout).
-        self.random_layers = [
+        #: The layers that act differently in the evaluations that train:
+        #: dropout draws masks, a blended activation keeps its slope.
+        self.training_layers = [
             layer for layer in self.layers if hasattr(layer, "training")
+        ]
+        #: The dropout layers, whose rates a schedule may change.
+        self.dropout_layers = [
+            layer for layer in self.training_layers if isinstance(layer, Dropout)
         ]
         if training:
             self._init_training(loss, trainable_mask, max_rows, dtype)
@@ -176,7 +182,7 @@ class Network:
         loss : float
         """
         n = X.shape[0]
-        for layer in self.random_layers:
+        for layer in self.training_layers:
             layer.training = True
         output = self.forward(X)
         # For every (loss, output activation) pair the link is canonical, so
@@ -194,7 +200,7 @@ class Network:
             delta *= sample_weight[:, None]
         delta *= 1.0 / normaliser
         self._backward(delta, n)
-        for layer in self.random_layers:
+        for layer in self.training_layers:
             layer.training = False
         if l2:
             _add_scaled(

@@ -447,9 +447,10 @@ _TABULAR_DOC = """
         Adam's numerical stability term.
     batch_size : int, default=256
         Rows per minibatch.
-    max_iter : int, default=128
+    max_iter : int, default=96
         Number of epochs (all run: the schedules span them; RealMLP-TD runs
-        256).
+        256). On the development sets 128 epochs scored 0.003 higher on
+        average at 1.3 times the fit time (see the "Tabular data" page).
     validation_fraction : float or None, default=0.2
         Share of the training rows held out to pick the best epoch (the last
         of ties), whose weights are restored at the end; None trains on all
@@ -566,7 +567,7 @@ best_validation_score_
         beta_2=0.95,
         epsilon=1e-8,
         batch_size=256,
-        max_iter=128,
+        max_iter=96,
         validation_fraction=0.2,
         n_ensemble=2,
         ntk=True,
@@ -755,7 +756,7 @@ best_validation_score_
         beta_2=0.95,
         epsilon=1e-8,
         batch_size=256,
-        max_iter=128,
+        max_iter=96,
         validation_fraction=0.2,
         n_ensemble=2,
         ntk=True,

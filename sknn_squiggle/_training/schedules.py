@@ -194,7 +194,7 @@ class StepRules:
     @classmethod
     def for_training(cls, optimizer, net, settings, total_steps):
         """The rules, or None when nothing changes between batches."""
-        dropout = [layer for layer in net.random_layers if layer.p > 0]
+        dropout = [layer for layer in net.dropout_layers if layer.p > 0]
         if not (optimizer.schedule.per_step or dropout or settings.weight_decay):
             return None
         return cls(
