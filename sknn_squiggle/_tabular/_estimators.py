@@ -449,8 +449,8 @@ _TABULAR_DOC = """
         Rows per minibatch.
     max_iter : int, default=96
         Number of epochs (all run: the schedules span them; RealMLP-TD runs
-        256). On the development sets 128 epochs scored 0.003 higher on
-        average at 1.3 times the fit time (see the "Tabular data" page).
+        256). On the development sets 128 epochs scored 0.0036 higher on
+        average at 1.36 times the fit time (see the "Tabular data" page).
     validation_fraction : float or None, default=0.2
         Share of the training rows held out to pick the best epoch (the last
         of ties), whose weights are restored at the end; None trains on all
@@ -459,7 +459,7 @@ _TABULAR_DOC = """
         Number of networks, each from its own seed (start, shuffles, dropout,
         validation split), whose predictions are averaged (probabilities at
         each network's temperature); fit takes ``n_ensemble`` times as long.
-        Two networks raised the mean development score by about 0.01 over
+        Two networks raised the mean development score by about 0.007 over
         one (see the "Tabular data" page); 1 fits in half the time.
     ntk : bool, default=True
         Neural-tangent-kernel parametrisation of the dense layers
