@@ -154,6 +154,21 @@ def test_history_verbose_and_best_epoch(capsys):
     assert clf.best_validation_score_ == max(scores)
 
 
+def test_verbose_ensemble_heads_each_network(capsys):
+    """With several networks each one's epochs follow a header line."""
+    X, x = _frame()
+    TabularSquiggleClassifier(**SMALL, n_ensemble=3, verbose=True).fit(X, x > 0)
+    lines = capsys.readouterr().out.splitlines()
+    headers = [i for i, line in enumerate(lines) if line.startswith("Network ")]
+    assert [lines[i] for i in headers] == [
+        "Network 2 of 3",
+        "Network 3 of 3",
+        "Network 1 of 3",
+    ]
+    # 15 epochs per network under each header.
+    assert headers == [0, 16, 32] and len(lines) == 48
+
+
 def test_pipelines_search_and_cross_validation():
     X, x = _frame()
     y = 2 * x

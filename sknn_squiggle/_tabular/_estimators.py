@@ -360,18 +360,27 @@ class BaseTabularSquiggle(BaseSquiggle):
         if self.n_ensemble > 1:
             rng = check_random_state(self.random_state)
             seeds = rng.randint(2**31, size=self.n_ensemble - 1)
-        others = [
-            clone(self)
-            .set_params(n_ensemble=1, random_state=int(seed))
-            ._fit(X, y, sample_weight=sample_weight, incremental=False)
-            for seed in seeds
-        ]
+        others = []
+        for k, seed in enumerate(seeds, start=2):
+            self._announce_network(k)
+            other = clone(self).set_params(n_ensemble=1, random_state=int(seed))
+            others.append(
+                other._fit(X, y, sample_weight=sample_weight, incremental=False)
+            )
+        self._announce_network(1)
         self._fit(X, y, sample_weight=sample_weight, incremental=False)
         self.ensemble_params_ = [other._current_params() for other in others]
         self.ensemble_temperatures_ = np.array(
             [other.temperature_ for other in others], dtype=np.float64
         )
         return self
+
+    def _announce_network(self, k):
+        """With ``verbose`` and several networks, a header line before the
+        epochs of network ``k`` (the others are fitted first, this
+        estimator's own network, number 1, last)."""
+        if self.verbose and self.n_ensemble > 1:
+            print(f"Network {k} of {self.n_ensemble}", flush=True)
 
     # ------------------------------------------------------------------
     # Prediction
