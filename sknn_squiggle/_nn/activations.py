@@ -405,9 +405,10 @@ def mish_derivative(Z, A, delta):
 
 def mish_with_slope(Z, slope):
     """``Z = f(Z)`` and ``slope = f'(Z)`` from one ``exp``: f = x t with the
-    ``t`` that :func:`_mish_slope` leaves. Training a (256, 128) float32
-    layer forward and backward this way takes half the time of
-    :func:`mish` then :func:`mish_derivative` (two ``exp``)."""
+    ``t`` that :func:`_mish_slope` leaves. A (256, 128) float32 batch's
+    value and slope take 195 us this way against 277 us by :func:`mish`
+    then :func:`mish_derivative` (two ``exp``; timeit, best of 5 x 200 on
+    this 2-core machine)."""
     u, n = _mish_terms(Z)
     _mish_slope(Z, u, n, slope)
     Z *= n

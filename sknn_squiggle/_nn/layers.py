@@ -390,19 +390,19 @@ class Blend(_Elementwise):
         super()._allocate(max_rows, dtype, **options)
         self.fZ = np.empty((max_rows, self.units), dtype=dtype)
         self.act = ACTIVATIONS[self.activation]
+        # Set by the network for the evaluations that train: the forward
+        # pass then keeps f'(Z) when the activation computes it alongside f.
+        self.training = self.sloped = False
         if options["training"]:
-            # f'(Z) (kept from a training forward pass when the activation
-            # computes it there) and f(Z) - Z, for backward.
+            # f'(Z) and f(Z) - Z, for backward.
             self.slope = np.empty((max_rows, self.units), dtype=dtype)
             self.gap = np.empty((max_rows, self.units), dtype=dtype)
-            self.training = False
-            self.sloped = False
 
     def forward(self, A_in, n):
         self.A_in = Z = A_in
         fZ = self.fZ[:n]
         np.copyto(fZ, Z)
-        self.sloped = getattr(self, "training", False) and self.act.with_slope
+        self.sloped = self.training and self.act.with_slope is not None
         if self.sloped:
             self.act.with_slope(fZ, self.slope[:n])
         else:
