@@ -122,6 +122,8 @@ BUILTIN_ABLATIONS = (
     {"name": "no validation split", "params": {"validation_fraction": None}},
     {"name": "no calibration", "params": {"calibrate": False}},
     {"name": "single network", "params": {"n_ensemble": 1}},
+    {"name": "two networks", "params": {"n_ensemble": 2}},
+    {"name": "three hidden layers", "params": {"hidden_layer_sizes": (128, 128, 128)}},
     {"name": "128 epochs", "params": {"max_iter": 128}},
 )
 
