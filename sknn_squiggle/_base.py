@@ -41,7 +41,7 @@ from threadpoolctl import ThreadpoolController
 from . import _inspection, _settings
 from ._fitted import STATE_ATTRIBUTES
 from ._nn.activations import HIDDEN_ACTIVATIONS
-from ._nn.layers import dense_stack
+from ._nn.layers import Dropout, dense_stack
 from ._nn.layout import ParameterLayout
 from ._nn.losses import OUTPUT_ACTIVATIONS
 from ._nn.network import Network, ReusedPredictionNetworks
@@ -170,6 +170,24 @@ def _non_numeric_message(estimator, columns):
     )
 
 
+def _refuse_for_lbfgs(params):
+    """weight_decay and dropout are rules of the sgd and adam steps: lbfgs
+    has no steps to decay, and a line search needs one loss, not a fresh
+    dropout mask per evaluation."""
+    if params["weight_decay"] > 0:
+        raise ValueError(
+            f"weight_decay={params['weight_decay']!r} is a rule of the sgd and "
+            "adam steps; lbfgs has no steps to decay. Use alpha (the L2 "
+            "penalty) with solver='lbfgs', or solver='adam'."
+        )
+    if params["dropout"] > 0:
+        raise ValueError(
+            f"dropout={params['dropout']!r} needs the sgd or adam solver: lbfgs's "
+            "line search needs the same loss at every evaluation. Use "
+            "solver='adam', or alpha to regularise lbfgs."
+        )
+
+
 def _blas_threads_for(multiply_adds):
     """A context that limits BLAS to one thread for small products."""
     if multiply_adds >= _SMALL_PRODUCT:
@@ -221,6 +239,8 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
         "trainable": [dict, None],
         "n_init": [Interval(Integral, 1, None, closed="left")],
         "scoring": [None, StrOptions({"loss", *get_scorer_names()}), callable],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
     }
 
     @abstractmethod
@@ -350,7 +370,8 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
         and ``intercepts_init`` where given."""
         dtype = problem.X.dtype
         draws = [layer.initial_params(problem.rng) for layer in problem.layers]
-        values = {name: [d[name] for d in draws] for name in draws[0]}
+        names = dict.fromkeys(name for d in draws for name in d)
+        values = {name: [d[name] for d in draws if name in d] for name in names}
         for name in ("coefs", "intercepts"):
             given = getattr(self, f"{name}_init")
             if given is not None:
@@ -431,7 +452,20 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
         self.n_outputs_ = n_outputs
         self.out_activation_ = OUTPUT_ACTIVATIONS[self._loss_name()]
         self.n_layers_ = len(sizes) + 2
-        return self._layers([n_features, *sizes, n_outputs])
+        return self._with_dropout(self._layers([n_features, *sizes, n_outputs]))
+
+    def _with_dropout(self, layers):
+        """The training network: a :class:`Dropout` of rate ``dropout`` after
+        each hidden layer (none at 0). It has no parameters and is the
+        identity at prediction, so the fitted network (:meth:`_layers`) leaves
+        it out; each mask's generator is seeded from ``random_state``."""
+        if self.dropout == 0:
+            return layers
+        seeds = check_random_state(self.random_state).randint(2**31, size=len(layers))
+        out = []
+        for layer, seed in zip(layers[:-1], seeds):
+            out += [layer, Dropout(layer.fan_out, self.dropout, random_state=seed)]
+        return [*out, layers[-1]]
 
     def _continues(self):
         """Whether fit continues from the fitted network (warm_start)."""
@@ -530,9 +564,15 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
     def _solver_settings(self, incremental):
         """The parameters the solvers read."""
         params = self.get_params(deep=False)
+        if params["solver"] == "lbfgs":
+            _refuse_for_lbfgs(params)
+        # scikit-learn's schedules are sgd's alone; "coslog4", ours, also
+        # steers adam's rate.
+        adam_schedule = "coslog4" if params["learning_rate"] == "coslog4" else None
         return Settings(
             **{name: params[name] for name in Settings._fields if name in params},
             incremental=incremental,
+            adam_learning_rate=adam_schedule or "constant",
         )
 
     def _validation_score(self):

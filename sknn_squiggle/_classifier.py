@@ -1,9 +1,11 @@
 """SquiggleClassifier: the base network with a sigmoid or softmax output."""
 
+from numbers import Real
+
 import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import (
@@ -69,6 +71,13 @@ class SquiggleClassifier(ClassifierMixin, BaseSquiggle):
         ``{label: weight}``, or "balanced" for ``n_samples / (n_classes *
         np.bincount(y))``. Not available for multilabel targets, and
         "balanced" not in ``partial_fit``.
+
+    label_smoothing : float, default=0.0
+        Train towards ``(1 - label_smoothing) y + label_smoothing / K``
+        instead of the 0/1 targets ``y``: ``K`` is the number of classes of a
+        softmax output, 2 for each sigmoid output (binary and multilabel).
+        Predictions keep their meaning; probabilities become less extreme.
+        0 (the default) is scikit-learn's training.
 """
         + ATTRIBUTES
         + "\n"
@@ -99,6 +108,7 @@ class SquiggleClassifier(ClassifierMixin, BaseSquiggle):
     _parameter_constraints: dict = {
         **BaseSquiggle._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
     }
 
     def __init__(
@@ -132,7 +142,10 @@ class SquiggleClassifier(ClassifierMixin, BaseSquiggle):
         trainable=None,
         n_init=1,
         scoring=None,
+        weight_decay=0.0,
+        dropout=0.0,
         class_weight=None,
+        label_smoothing=0.0,
     ):
         # scikit-learn's convention: every argument stored as given, nothing
         # else (see BaseSquiggle.__init__).
@@ -150,7 +163,7 @@ class SquiggleClassifier(ClassifierMixin, BaseSquiggle):
         sample_weight = self._class_weighted(
             labels, self._checked_sample_weight(sample_weight, X), incremental, X.dtype
         )
-        return X, self._one_hot(labels), sample_weight
+        return X, self._smoothed(self._one_hot(labels)), sample_weight
 
     def _loss_data(self, X, y, sample_weight):
         """X, the encoded targets and the weights that the training objective
@@ -160,7 +173,7 @@ class SquiggleClassifier(ClassifierMixin, BaseSquiggle):
         sample_weight = self._class_weighted(
             labels, self._checked_sample_weight(sample_weight, X), False, X.dtype
         )
-        return X, self._one_hot(labels), sample_weight
+        return X, self._smoothed(self._one_hot(labels)), sample_weight
 
     def _validate_Xy(self, X, y, reset):
         """X as floats and y as checked class labels."""
@@ -230,6 +243,16 @@ class SquiggleClassifier(ClassifierMixin, BaseSquiggle):
         Y = np.zeros((len(y), len(self.classes_)), dtype=bool)
         Y[np.arange(len(y)), columns] = True
         return Y
+
+    def _smoothed(self, Y):
+        """The targets, label-smoothed: ``(1 - eps) Y + eps / K``, with ``K``
+        the classes of a softmax output and 2 for each sigmoid column (a
+        binary or multilabel target); ``eps = 0`` leaves them as they are."""
+        eps = self.label_smoothing
+        if eps == 0:
+            return Y
+        K = Y.shape[1] if self._loss_name() == "log_loss" else 2
+        return (1 - eps) * Y + eps / K
 
     def _class_weighted(self, labels, sample_weight, incremental, dtype):
         """``sample_weight`` multiplied by the weights of the labels' classes

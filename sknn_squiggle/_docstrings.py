@@ -53,7 +53,8 @@ PARAMETERS = """
         ``n_iter_no_change`` epochs fail to improve by ``tol``; or, step by
         step, ``learning_rate_init (1 - cos(2 pi log2(1 + 15 t))) / 2`` with
         t the fraction of the ``max_iter`` epochs done (four cosine cycles on
-        a log time axis, from and to 0).
+        a log time axis, from and to 0). "coslog4" schedules adam's step size
+        too; adam ignores the others, as in scikit-learn.
 
     learning_rate_init : float, default=0.001
         Initial step size of sgd and adam.
@@ -135,6 +136,19 @@ PARAMETERS = """
         "loss" for minus the validation loss; a scorer name such as
         "neg_log_loss" or "roc_auc"; or a callable ``scorer(estimator, X, y)``.
         The best weights are restored at the end.
+
+    weight_decay : float, default=0.0
+        Decoupled weight decay (Loshchilov and Hutter, 2019) of the weights,
+        not the biases, before each sgd or adam step: ``W <- W (1 - eta
+        weight_decay)`` with ``eta`` the step size. Unlike ``alpha``, it does
+        not enter the loss nor adam's moment estimates. 0 (the default) is
+        scikit-learn's training; not available with lbfgs.
+
+    dropout : float, default=0.0
+        Inverted dropout after each hidden layer while training (sgd, adam):
+        each unit's output is zeroed with probability ``dropout`` and the
+        others scaled by ``1 / (1 - dropout)``; prediction uses every unit.
+        0 (the default) is scikit-learn's training; not available with lbfgs.
 """
 
 

@@ -102,6 +102,8 @@ class SquiggleRegressor(RegressorMixin, BaseSquiggle):
         trainable=None,
         n_init=1,
         scoring=None,
+        weight_decay=0.0,
+        dropout=0.0,
     ):
         # scikit-learn's convention: every argument stored as given, nothing
         # else (see BaseSquiggle.__init__).

@@ -9,6 +9,7 @@ written out from their formula, hand-written forward passes, and for the
 round trips the saved estimator's own state.
 """
 
+import math
 import pickle
 
 import joblib
@@ -402,3 +403,109 @@ def test_skops_trusts_all_but_our_estimators(task, solver, tmp_path):
     untrusted, _ = _skops_round_trip(original, tmp_path)
     Estimator = type(original)
     assert untrusted == [f"{Estimator.__module__}.{Estimator.__name__}"]
+
+
+# ----------------------------------------------------------------------
+# Decoupled weight decay (weight_decay): off by default, one rule per step
+
+
+def _one_step(solver, weight_decay):
+    """One full-batch step of ``solver`` from hand-set weights."""
+    X, y = small_regression(n=40, d=3)
+    rng = np.random.default_rng(1)
+    coefs = [rng.normal(size=(3, 5)), rng.normal(size=(5, 1))]
+    intercepts = [rng.normal(size=5), rng.normal(size=1)]
+    reg = SquiggleRegressor(
+        hidden_layer_sizes=(5,),
+        solver=solver,
+        batch_size=40,
+        max_iter=1,
+        shuffle=False,
+        learning_rate_init=0.05,
+        coefs_init=coefs,
+        intercepts_init=intercepts,
+        weight_decay=weight_decay,
+    )
+    reg.fit(X, y)
+    return reg, coefs, intercepts
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_weight_decay_shrinks_the_weights_before_the_step(solver):
+    # The gradient is taken at the starting weights W0 in both fits, so the
+    # steps are equal and the decayed fit differs by -eta lambda W0 on the
+    # weights and by nothing on the biases.
+    plain, W0, _ = _one_step(solver, 0.0)
+    decayed, _, _ = _one_step(solver, 0.3)
+    for ours, base, start in zip(decayed.coefs_, plain.coefs_, W0):
+        np.testing.assert_allclose(ours - base, -0.05 * 0.3 * start, atol=1e-12)
+    for ours, base in zip(decayed.intercepts_, plain.intercepts_):
+        np.testing.assert_allclose(ours, base, atol=1e-12)
+
+
+def test_weight_decay_off_by_default_and_refused_by_lbfgs():
+    assert SquiggleRegressor().weight_decay == 0.0
+    X, y = small_regression()
+    reg = SquiggleRegressor(solver="lbfgs", weight_decay=0.01, max_iter=5)
+    with pytest.raises(ValueError, match="lbfgs has no steps to decay"):
+        reg.fit(X, y)
+
+
+# ----------------------------------------------------------------------
+# Dropout (dropout): masks while training, every unit at prediction
+
+
+def _dropout_fit(dropout, seed=0):
+    X, y = small_regression(n=80, d=3)
+    reg = SquiggleRegressor(
+        hidden_layer_sizes=(8, 6), max_iter=30, dropout=dropout, random_state=seed
+    )
+    return reg.fit(X, y), X
+
+
+def test_dropout_trains_with_masks_and_predicts_with_every_unit():
+    reg, X = _dropout_fit(0.3)
+    # Prediction: the plain ReLU network of the fitted weights, no mask.
+    A = X
+    for W, b in zip(reg.coefs_[:-1], reg.intercepts_[:-1]):
+        A = np.maximum(A @ W + b, 0)
+    expected = (A @ reg.coefs_[-1] + reg.intercepts_[-1]).ravel()
+    np.testing.assert_allclose(reg.predict(X), expected, rtol=1e-10)
+    # Training saw the masks: the same seed without dropout ends elsewhere,
+    # and the masks are reproducible from random_state.
+    plain, _ = _dropout_fit(0.0)
+    assert not np.allclose(reg.coefs_[0], plain.coefs_[0])
+    again, _ = _dropout_fit(0.3)
+    np.testing.assert_array_equal(reg.coefs_[0], again.coefs_[0])
+
+
+def test_dropout_refused_by_lbfgs():
+    X, y = small_regression()
+    reg = SquiggleRegressor(solver="lbfgs", dropout=0.1, max_iter=5)
+    with pytest.raises(ValueError, match="dropout=0.1 needs the sgd or adam"):
+        reg.fit(X, y)
+
+
+@pytest.mark.parametrize("schedule", ["constant", "coslog4"])
+def test_coslog4_steers_adam_and_the_others_leave_it(schedule):
+    # 60 rows in one batch: 12 epochs are 12 adam steps; the last epoch's
+    # step is taken at progress t = 11/12 with adam's bias-corrected rate
+    # eta_t = eta sqrt(1 - beta_2^12) / (1 - beta_1^12). adam ignores
+    # scikit-learn's schedules ("constant" here); coslog4 multiplies eta by
+    # (1 - cos(2 pi log2(1 + 15 t))) / 2.
+    X, y = small_regression()
+    reg = SquiggleRegressor(
+        hidden_layer_sizes=(5,),
+        learning_rate=schedule,
+        learning_rate_init=0.01,
+        max_iter=12,
+        tol=0.0,
+        n_iter_no_change=100,
+        random_state=0,
+    ).fit(X, y)
+    correction = math.sqrt(1 - 0.999**12) / (1 - 0.9**12)
+    factor = 1.0
+    if schedule == "coslog4":
+        factor = (1 - math.cos(2 * math.pi * math.log2(1 + 15 * 11 / 12))) / 2
+    expected = 0.01 * factor * correction
+    assert reg.history_[-1]["learning_rate"] == pytest.approx(expected, rel=1e-9)

@@ -261,3 +261,50 @@ def test_single_class_target_fits_like_scikit_learn(labels, method, params):
     assert ours.score(X, y) == theirs.score(X, y) == 1.0
     if params.get("early_stopping"):
         assert ours.validation_scores_ == theirs.validation_scores_
+
+
+# ----------------------------------------------------------------------
+# Label smoothing: the first epoch's loss against a hand-written forward pass
+
+
+def _start(d, units, outputs, seed=1):
+    rng = np.random.default_rng(seed)
+    coefs = [rng.normal(size=(d, units)), rng.normal(size=(units, outputs))]
+    intercepts = [rng.normal(size=units), rng.normal(size=outputs)]
+    return coefs, intercepts
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_label_smoothing_trains_towards_the_smoothed_targets(n_classes):
+    # One full batch at learning_rate_init ~ 0: loss_curve_[0] is the loss at
+    # the hand-set start, -mean_i sum_k t_ik log p_ik with the smoothed
+    # targets t = (1 - eps) onehot + eps / K (K = 2 for the sigmoid output).
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 3))
+    y = np.arange(30) % n_classes
+    outputs = 1 if n_classes == 2 else n_classes
+    coefs, intercepts = _start(3, 4, outputs)
+    eps = 0.2
+    clf = SquiggleClassifier(
+        hidden_layer_sizes=(4,),
+        alpha=0.0,
+        batch_size=30,
+        max_iter=1,
+        learning_rate_init=1e-12,
+        coefs_init=coefs,
+        intercepts_init=intercepts,
+        label_smoothing=eps,
+    )
+    with pytest.warns(Warning):
+        clf.fit(X, y)
+    Z = np.maximum(X @ coefs[0] + intercepts[0], 0) @ coefs[1] + intercepts[1]
+    if n_classes == 2:
+        p1 = 1 / (1 + np.exp(-Z[:, 0]))
+        P = np.column_stack([1 - p1, p1])
+    else:
+        P = np.exp(Z - Z.max(axis=1, keepdims=True))
+        P /= P.sum(axis=1, keepdims=True)
+    T = np.full((30, n_classes), eps / n_classes) + (1 - eps) * np.eye(n_classes)[y]
+    expected = -np.mean(np.sum(T * np.log(P), axis=1))
+    np.testing.assert_allclose(clf.loss_curve_[0], expected, rtol=1e-9)
+    np.testing.assert_allclose(clf.predict_proba(X), P, rtol=1e-6)
