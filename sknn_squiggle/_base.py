@@ -461,9 +461,10 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
         it out; each mask's generator is seeded from ``random_state``."""
         if self.dropout == 0:
             return layers
-        seeds = check_random_state(self.random_state).randint(2**31, size=len(layers))
+        hidden = layers[:-1]
+        seeds = check_random_state(self.random_state).randint(2**31, size=len(hidden))
         out = []
-        for layer, seed in zip(layers[:-1], seeds):
+        for layer, seed in zip(hidden, seeds):
             out += [layer, Dropout(layer.fan_out, self.dropout, random_state=seed)]
         return [*out, layers[-1]]
 
@@ -568,11 +569,11 @@ class BaseSquiggle(CallbackSupport, BaseEstimator, ABC):
             _refuse_for_lbfgs(params)
         # scikit-learn's schedules are sgd's alone; "coslog4", ours, also
         # steers adam's rate.
-        adam_schedule = "coslog4" if params["learning_rate"] == "coslog4" else None
+        coslog4 = params["learning_rate"] == "coslog4"
         return Settings(
             **{name: params[name] for name in Settings._fields if name in params},
             incremental=incremental,
-            adam_learning_rate=adam_schedule or "constant",
+            adam_learning_rate="coslog4" if coslog4 else "constant",
         )
 
     def _validation_score(self):

@@ -23,6 +23,7 @@ from ._base import (
     validate_numeric_data,
 )
 from ._docstrings import ATTRIBUTES, CLASSIFIER_ATTRIBUTES_DOC, PARAMETERS
+from ._nn.losses import smoothed_targets
 from ._training.monitor import with_callbacks
 
 
@@ -245,14 +246,10 @@ class SquiggleClassifier(ClassifierMixin, BaseSquiggle):
         return Y
 
     def _smoothed(self, Y):
-        """The targets, label-smoothed: ``(1 - eps) Y + eps / K``, with ``K``
-        the classes of a softmax output and 2 for each sigmoid column (a
-        binary or multilabel target); ``eps = 0`` leaves them as they are."""
-        eps = self.label_smoothing
-        if eps == 0:
-            return Y
+        """The targets, label-smoothed (:func:`smoothed_targets`): ``K`` is
+        the number of classes of a softmax output, 2 for sigmoid columns."""
         K = Y.shape[1] if self._loss_name() == "log_loss" else 2
-        return (1 - eps) * Y + eps / K
+        return smoothed_targets(Y, self.label_smoothing, K)
 
     def _class_weighted(self, labels, sample_weight, incremental, dtype):
         """``sample_weight`` multiplied by the weights of the labels' classes

@@ -210,3 +210,15 @@ register("log_loss", "softmax", log_loss)
 
 #: The output activation that makes each loss's link canonical.
 OUTPUT_ACTIVATIONS = {name: loss.output_activation for name, loss in LOSSES.items()}
+
+
+def smoothed_targets(Y, eps, K):
+    """Label smoothing of 0/1 targets: ``(1 - eps) Y + eps / K``.
+
+    ``K`` is the number of classes a row's targets share: the columns of a
+    softmax output, or 2 for each column of sigmoid outputs (binary and
+    multilabel). ``eps = 0`` returns ``Y`` itself.
+    """
+    if eps == 0:
+        return Y
+    return (1 - eps) * Y + eps / K

@@ -41,7 +41,7 @@ from .._base import BaseSquiggle, _arguments
 from .._nn.activations import HIDDEN_ACTIVATIONS
 from .._nn.embeddings import CategoryEmbedding, PeriodicEmbedding
 from .._nn.layers import Blend, Dense, Dropout, Scaling
-from .._nn.losses import OUTPUT_ACTIVATIONS
+from .._nn.losses import OUTPUT_ACTIVATIONS, smoothed_targets
 from .._nn.network import Network, initial_values, values_by_name
 from .._regressor import SquiggleRegressor
 from .._training.monitor import with_callbacks
@@ -803,14 +803,14 @@ best_validation_score_
         return y
 
     def _encode_targets(self, y, dtype, sample_weight=None):
-        """One-hot rows over the classes, label-smoothed:
-        ``(1 - eps) onehot + eps / K``."""
+        """One-hot rows over the classes (a softmax output, for two classes
+        too), label-smoothed (:func:`smoothed_targets`)."""
         self.classes_, codes = np.unique(y, return_inverse=True)
         K = len(self.classes_)
+        Y = np.zeros((len(codes), K), dtype=dtype)
+        Y[np.arange(len(codes)), codes] = 1
         eps = self.label_smoothing if K > 1 else 0.0
-        Y = np.full((len(codes), K), eps / K, dtype=dtype)
-        Y[np.arange(len(codes)), codes] += 1 - eps
-        return Y
+        return smoothed_targets(Y, eps, K).astype(dtype, copy=False)
 
     def _with_class_weights(self, y, sample_weight, dtype):
         if self.class_weight is None:
